@@ -1,0 +1,231 @@
+"""Write Event Hubs Capture files to a local folder, exactly as Azure Capture lays them out.
+
+Records are buffered per Event Hubs partition and written one file per capture window, rolling on
+whichever comes first: the time window (by enqueued time) or the size window. A file is written
+under a temporary name in its final directory and then linked into place, so a reader never sees
+half a file and two writers can never overwrite each other's file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import fastavro
+
+from footfall.capture.format import (
+    CAPTURE_SCHEMA,
+    READ_SCHEMA,
+    CapturePath,
+    format_enqueued_time,
+    partition_for_key,
+)
+
+PropertyValue = int | float | str | bytes
+
+
+@dataclass
+class _PartitionBuffer:
+    window_start: datetime | None = None
+    first_second: datetime | None = None
+    records: list[dict] = field(default_factory=list)
+    size: int = 0
+    next_sequence: int = 0
+    next_offset: int = 0
+
+
+class CaptureWriter:
+    """Append message bodies; they land as Capture Avro files under `root`.
+
+    Args:
+        root: the capture root (`{data_dir}/capture`).
+        namespace, eventhub: the first two path levels, as an Event Hubs namespace and hub.
+        partition_count: Event Hubs partitions; a key is routed by a stable hash.
+        window_s: time window in seconds (Capture allows 60..900; default 300).
+        max_bytes: size window; a file is closed early once its bodies exceed this.
+        write_empty: also write an empty file for partitions with no data in a closed window,
+            as Capture does when "emit empty files" is on.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        namespace: str = "footfall-local",
+        eventhub: str = "events",
+        partition_count: int = 4,
+        window_s: int = 300,
+        max_bytes: int = 64 * 1024 * 1024,
+        write_empty: bool = False,
+    ) -> None:
+        if partition_count < 1:
+            raise ValueError("partition_count must be at least 1")
+        if not 1 <= window_s <= 3600:
+            raise ValueError("window_s must be between 1 and 3600 seconds")
+        self.root = Path(root)
+        self.namespace = namespace
+        self.eventhub = eventhub
+        self.partition_count = partition_count
+        self.window_s = window_s
+        self.max_bytes = max_bytes
+        self.write_empty = write_empty
+        self.files_written: list[Path] = []
+        self.records_written = 0
+        self._buffers = [self._resume(p) for p in range(partition_count)]
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def append(
+        self,
+        body: bytes | None,
+        *,
+        partition_key: str,
+        enqueued_time: datetime,
+        properties: Mapping[str, PropertyValue] | None = None,
+    ) -> None:
+        """Add one message. Enqueued times must not go backwards within a partition."""
+        partition = _partition(partition_key, self.partition_count)
+        buf = self._buffers[partition]
+        enqueued_time = enqueued_time.astimezone(UTC)
+        window = self._window_of(enqueued_time)
+        if buf.window_start is not None and (
+            window != buf.window_start or buf.size >= self.max_bytes
+        ):
+            self._flush(partition)
+        if buf.window_start is None:
+            buf.window_start = window
+            buf.first_second = enqueued_time.replace(microsecond=0)
+        size = len(body) if body is not None else 0
+        buf.records.append(
+            {
+                "SequenceNumber": buf.next_sequence,
+                "Offset": str(buf.next_offset),
+                "EnqueuedTimeUtc": _enqueued_text(int(enqueued_time.timestamp())),
+                # Sequence number, offset and enqueued time are top-level fields in Capture;
+                # the map keeps only what is not (and stays small: map unions are slow in Avro).
+                "SystemProperties": {"x-opt-partition-key": partition_key},
+                "Properties": dict(properties or {}),
+                "Body": body,
+            }
+        )
+        buf.next_sequence += 1
+        buf.next_offset += size
+        buf.size += size
+
+    def flush_until(self, now: datetime) -> None:
+        """Close every window that ended at or before `now` (a live writer calls this on a timer)."""
+        for partition, buf in enumerate(self._buffers):
+            if buf.window_start is not None and buf.window_start + self._window <= now:
+                self._flush(partition)
+
+    def close(self) -> None:
+        """Write every buffered record."""
+        for partition in range(self.partition_count):
+            self._flush(partition)
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    @property
+    def _window(self) -> timedelta:
+        return timedelta(seconds=self.window_s)
+
+    def _window_of(self, ts: datetime) -> datetime:
+        epoch = int(ts.timestamp())
+        return datetime.fromtimestamp(epoch - epoch % self.window_s, tz=UTC)
+
+    def _flush(self, partition: int) -> None:
+        buf = self._buffers[partition]
+        if buf.window_start is None:
+            return
+        # The first file of a window is named for the window; a file cut early by the size
+        # window is named for its first record, so a file's records never precede its name.
+        start = buf.window_start
+        if self._exists(partition, start):
+            start = max(start, buf.first_second or start)
+        self._write_file(partition, start, buf.records)
+        if self.write_empty:
+            for other in range(self.partition_count):
+                if other != partition and self._buffers[other].window_start is None:
+                    if not self._exists(other, buf.window_start):
+                        self._write_file(other, buf.window_start, [])
+        buf.window_start, buf.first_second, buf.records, buf.size = None, None, [], 0
+
+    def _path(self, partition: int, start: datetime) -> Path:
+        rel = CapturePath(self.namespace, self.eventhub, partition, start).relative
+        return self.root / rel
+
+    def _exists(self, partition: int, start: datetime) -> bool:
+        return self._path(partition, start).exists()
+
+    def _write_file(self, partition: int, start: datetime, records: list[dict]) -> None:
+        data = io.BytesIO()
+        fastavro.writer(data, CAPTURE_SCHEMA, records, codec="deflate")
+        while True:
+            final = self._path(partition, start)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.parent / f".{final.name}.{os.getpid()}.tmp"
+            tmp.write_bytes(data.getvalue())
+            try:
+                os.link(tmp, final)  # atomic and never overwrites another writer's file
+                break
+            except FileExistsError:
+                start += timedelta(seconds=1)
+            finally:
+                tmp.unlink(missing_ok=True)
+        self.files_written.append(final)
+        self.records_written += len(records)
+
+    def _resume(self, partition: int) -> _PartitionBuffer:
+        """Continue sequence numbers and offsets after the newest file already on disk."""
+        folder = self.root / self.namespace / self.eventhub / str(partition)
+        latest = _newest_capture_file(folder)
+        buf = _PartitionBuffer()
+        if latest is None:
+            return buf
+        last = None
+        with latest.open("rb") as fh:
+            for last in fastavro.reader(fh, reader_schema=READ_SCHEMA):
+                pass
+        if last is not None:
+            buf.next_sequence = last["SequenceNumber"] + 1
+            buf.next_offset = int(last["Offset"]) + len(last["Body"] or b"")
+        return buf
+
+
+@lru_cache(maxsize=4096)
+def _partition(key: str, partition_count: int) -> int:
+    return partition_for_key(key, partition_count)
+
+
+@lru_cache(maxsize=4096)
+def _enqueued_text(epoch_s: int) -> str:
+    """Capture's enqueued-time text has whole seconds, so consecutive records share one string."""
+    return format_enqueued_time(datetime.fromtimestamp(epoch_s, tz=UTC))
+
+
+def _newest_capture_file(folder: Path) -> Path | None:
+    """Walk the zero-padded date folders from the newest down, without listing all history."""
+    if not folder.is_dir():
+        return None
+    level = [folder]
+    for depth in range(6):  # YYYY/MM/DD/HH/mm then the {ss}.avro files
+        current = level[-1]
+        names = sorted((p.name for p in current.iterdir() if not p.name.startswith(".")), reverse=True)
+        if depth == 5:
+            files = [n for n in names if n.endswith(".avro")]
+            return current / files[0] if files else None
+        if not names:
+            return None
+        level.append(current / names[0])
+    return None

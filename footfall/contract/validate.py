@@ -1,0 +1,85 @@
+"""Validate one event against the contract, with errors that name event id, field and rule.
+
+Used where events are handled one at a time (the edge before it emits, tests, tools). The
+platform's bulk path compiles the same schema to SQL (`footfall_assets.ingest.validation`); a
+test asserts both agree on the same good and bad events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import jsonschema
+
+from footfall.contract.schema import allowed_top_level_keys, event_fields, load_schema
+
+
+@dataclass(frozen=True)
+class EventViolation:
+    """A single broken rule: which event, which field, which rule, in words."""
+
+    event_id: str | None
+    field: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"event {self.event_id or '<no id>'}: field '{self.field}' violates '{self.rule}': {self.message}"
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = load_schema()
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _not_before_violations(event: dict[str, Any], event_id: str | None) -> list[EventViolation]:
+    """The schema's custom `x-not-before` keyword (e.g. exit_time not before enter_time)."""
+    out: list[EventViolation] = []
+    event_type = event.get("event_type")
+    try:
+        specs = event_fields(event_type) if isinstance(event_type, str) else ()
+    except KeyError:
+        return out
+    for spec in specs:
+        if spec.not_before is None:
+            continue
+        late, early = event.get(spec.path[0]), event.get(spec.not_before)
+        try:
+            if datetime.fromisoformat(late) < datetime.fromisoformat(early):
+                out.append(
+                    EventViolation(event_id, spec.name, f"x-not-before: {spec.not_before}",
+                                   f"{late} is before {spec.not_before} {early}")
+                )
+        except (TypeError, ValueError):
+            continue  # missing or malformed timestamps are reported by the schema itself
+    return out
+
+
+def validate_event(event: Any) -> list[EventViolation]:
+    """All contract violations of one decoded JSON event (empty list when valid)."""
+    event_id = event.get("event_id") if isinstance(event, dict) else None
+    event_id = event_id if isinstance(event_id, str) else None
+    violations: list[EventViolation] = []
+    for err in _validator().iter_errors(event):
+        if err.validator == "unevaluatedProperties":
+            extra = sorted(set(event) - set(_known_keys(event)))
+            field = extra[0] if extra else "<root>"
+        elif err.validator == "required":
+            field = ".".join([*map(str, err.absolute_path), err.message.split("'")[1]])
+        else:
+            field = ".".join(map(str, err.absolute_path)) or "<root>"
+        violations.append(EventViolation(event_id, field, str(err.validator), err.message))
+    if isinstance(event, dict):
+        violations.extend(_not_before_violations(event, event_id))
+    return violations
+
+
+def _known_keys(event: dict[str, Any]) -> set[str]:
+    try:
+        return set(allowed_top_level_keys(event.get("event_type")))
+    except KeyError:
+        return set(load_schema()["properties"])

@@ -1,0 +1,123 @@
+"""The dbt project as assets: staging views and curated marts, dbt tests as asset checks."""
+
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import AssetExecutionContext, BackfillPolicy
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from footfall_assets.assets.metadata import OWNER
+from footfall_assets.partitions import HOURLY
+from footfall_assets.resources import DuckDBWarehouse
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+# The dbt installed next to this interpreter, so nothing depends on an activated virtualenv.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _manifest_is_stale() -> bool:
+    """True when the manifest is missing or older than any file of the dbt project."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [
+        p for folder in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")
+    ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+# A fresh checkout has no manifest (`make` builds one) and an edited project has a stale one:
+# parse (a few seconds) so the definitions always match the models.
+if _manifest_is_stale():
+    subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+    )
+
+
+class FootfallDbtTranslator(DagsterDbtTranslator):
+    """Groups by dbt folder (staging/marts), one owner, dbt tests shown as asset checks."""
+
+    def get_group_name(self, dbt_resource_props: dict) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return "marts" if "marts" in fqn else "staging"
+
+    def get_owners(self, dbt_resource_props: dict) -> list[str]:
+        return [OWNER]
+
+
+TRANSLATOR = FootfallDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+)
+
+
+@contextmanager
+def _warehouse_env(path: str) -> Iterator[None]:
+    """dbt reads the warehouse path from FOOTFALL_WAREHOUSE (see dbt_project/profiles.yml)."""
+    previous = os.environ.get("FOOTFALL_WAREHOUSE")
+    os.environ["FOOTFALL_WAREHOUSE"] = str(Path(path).resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("FOOTFALL_WAREHOUSE", None)
+        else:
+            os.environ["FOOTFALL_WAREHOUSE"] = previous
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="tag:dimension",
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_dimensions",
+    pool="warehouse",
+)
+def dbt_dimensions(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+    """Dimensions are small and unpartitioned: rebuilt whole from the layout tables.
+
+    Cautious test selection: a fact's relationship test to a dimension belongs to the fact's
+    (partitioned) run, not to this one.
+    """
+    with _warehouse_env(warehouse.path):
+        args = ["build", "--indirect-selection", "cautious"]
+        yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude="tag:dimension",
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_partitioned",
+    partitions_def=HOURLY,
+    # One dbt invocation for a whole backfill range: dbt start-up costs seconds, so per-hour
+    # runs would dominate a backfill.
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="warehouse",
+)
+def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+    """Staging views and partitioned marts for the run's hour window (a partition or a range)."""
+    window = context.partition_time_window
+    dbt_vars = {
+        "min_hour": window.start.strftime("%Y-%m-%d %H:%M:%S"),
+        "max_hour": window.end.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    with _warehouse_env(warehouse.path):
+        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

@@ -1,0 +1,1 @@
+"""Asset checks that are not dbt tests."""

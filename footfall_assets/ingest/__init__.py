@@ -1,0 +1,1 @@
+"""Ingestion internals: decode Capture files, place records in partitions, classify them."""

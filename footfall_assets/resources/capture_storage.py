@@ -1,0 +1,154 @@
+"""Capture storage: list and read Event Hubs Capture files, wherever they are kept.
+
+`CaptureStorage` is the interface the assets and the sensor use. `LocalCaptureStorage` reads the
+local folder the local sink (or a copy of a Capture container) writes; a blob-storage
+implementation plugs in behind the same three methods.
+
+Listing never walks all history: Capture paths are zero-padded dates, so lexical order is time
+order, and both a time window and "everything after this path" prune whole year/month/day/hour
+folders without opening them.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from footfall.capture import CapturePath, parse_capture_path
+
+_LEVELS = 6  # {YYYY}/{MM}/{DD}/{HH}/{mm}/{ss}.avro below a partition folder
+
+
+@dataclass(frozen=True, order=True)
+class CaptureFile:
+    """One Capture file: path relative to the capture root, its size and modification time."""
+
+    path: str
+    size: int
+    modified: datetime
+
+    @property
+    def parsed(self) -> CapturePath:
+        parsed = parse_capture_path(self.path)
+        assert parsed is not None, self.path  # only parsable paths are ever listed
+        return parsed
+
+    @property
+    def stream(self) -> str:
+        """`{namespace}/{eventhub}/{partition}`: the ordered stream this file belongs to."""
+        return self.path.rsplit("/", _LEVELS)[0]
+
+
+class CaptureStorage(ConfigurableResource, ABC):
+    """Read access to a Capture landing area."""
+
+    @abstractmethod
+    def streams(self) -> list[str]:
+        """Every `{namespace}/{eventhub}/{partition}` prefix that holds files."""
+
+    @abstractmethod
+    def list_dir(self, prefix: str) -> list[str]:
+        """Names directly below `prefix` (folders and files), unsorted."""
+
+    @abstractmethod
+    def stat(self, path: str) -> CaptureFile:
+        """Size and modification time of one file."""
+
+    @abstractmethod
+    def read_bytes(self, path: str) -> bytes:
+        """The whole file."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the files are, for metadata and logs."""
+
+    def local_path(self, path: str) -> Path | None:
+        """The file on the local disk, when it is there (lets readers skip a copy)."""
+        return None
+
+    # -- listing built on the primitives above ----------------------------------------------
+
+    def files_between(self, start: datetime, end: datetime) -> list[CaptureFile]:
+        """Files whose window starts in [start, end), over every stream."""
+        out: list[CaptureFile] = []
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        while hour < end:
+            for stream in self.streams():
+                prefix = f"{stream}/{hour:%Y/%m/%d/%H}"
+                for minute in self.list_dir(prefix):
+                    for name in self.list_dir(f"{prefix}/{minute}"):
+                        rel = f"{prefix}/{minute}/{name}"
+                        parsed = parse_capture_path(rel)
+                        if parsed is not None and start <= parsed.window_start < end:
+                            out.append(self.stat(rel))
+            hour += timedelta(hours=1)
+        return sorted(out)
+
+    def files_after(self, stream: str, after: str | None) -> Iterator[CaptureFile]:
+        """Files of one stream whose path sorts after `after`, oldest first.
+
+        Only folders on or after the cursor's own branch are listed, so a tick costs a few
+        directory listings however long the history is.
+        """
+        cursor = after.split("/")[-_LEVELS:] if after else None
+        yield from self._walk(stream, 0, cursor)
+
+    def _walk(self, prefix: str, depth: int, cursor: list[str] | None) -> Iterator[CaptureFile]:
+        names = sorted(n for n in self.list_dir(prefix) if not n.startswith("."))
+        for name in names:
+            on_branch = cursor is not None and name == cursor[depth]
+            if cursor is not None and name < cursor[depth]:
+                continue
+            rel = f"{prefix}/{name}"
+            if depth == _LEVELS - 1:
+                if on_branch or parse_capture_path(rel) is None:
+                    continue  # the cursor file itself was already handled
+                yield self.stat(rel)
+            else:
+                yield from self._walk(rel, depth + 1, cursor if on_branch else None)
+
+
+class LocalCaptureStorage(CaptureStorage):
+    """Capture files in a local folder (`{data_dir}/capture`)."""
+
+    root: str = Field(description="Folder that holds `{namespace}/{eventhub}/{partition}/...`.")
+
+    def _abs(self, rel: str) -> Path:
+        return Path(self.root) / rel
+
+    def streams(self) -> list[str]:
+        root = Path(self.root)
+        if not root.is_dir():
+            return []
+        return sorted(
+            f"{ns.name}/{hub.name}/{part.name}"
+            for ns in root.iterdir() if ns.is_dir() and not ns.name.startswith(".")
+            for hub in ns.iterdir() if hub.is_dir()
+            for part in hub.iterdir() if part.is_dir() and part.name.isdigit()
+        )
+
+    def list_dir(self, prefix: str) -> list[str]:
+        try:
+            return os.listdir(self._abs(prefix))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def stat(self, path: str) -> CaptureFile:
+        st = self._abs(path).stat()
+        return CaptureFile(path, st.st_size, datetime.fromtimestamp(st.st_mtime, tz=UTC))
+
+    def read_bytes(self, path: str) -> bytes:
+        return self._abs(path).read_bytes()
+
+    def local_path(self, path: str) -> Path | None:
+        return self._abs(path)
+
+    def describe(self) -> str:
+        return f"local folder {self.root}"

@@ -1,0 +1,1 @@
+"""Dagster sensors and schedules (capture arrival; retention and freshness come later)."""

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from .events import SqlValidator
+
+
+@pytest.fixture(scope="session")
+def sql() -> SqlValidator:
+    return SqlValidator()
