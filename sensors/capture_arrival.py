@@ -85,7 +85,7 @@ def capture_arrival_sensor(
             reason += f"{ingest_settings.min_file_age_s:g}s, left for the next tick)"
         return SensorResult(skip_reason=SkipReason(reason), cursor=json.dumps(cursor))
 
-    decoded = decode_files(capture_storage, files, ingest_settings.decode_workers)
+    decoded = decode_files(capture_storage, files)
     by_file = partitions_by_file(decoded.table, ingest_settings)
     for bad in decoded.damaged:
         # raw_events files a damaged file under the hour it is named for as well.

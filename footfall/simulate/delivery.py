@@ -31,12 +31,11 @@ class OrderedDelivery:
         )
         self._sequence += len(messages)
 
-    def release(self, before_ms: int | None) -> int:
-        """Write every message enqueued before `before_ms` (all when None); returns how many."""
+    def release(self, before_ms: int | None) -> None:
+        """Write every message enqueued before `before_ms` (all of them when None)."""
         self._pending.sort()
         cut = len(self._pending) if before_ms is None else bisect_left(self._pending, (before_ms,))
         append = self._writer.append
         for enqueued_ms, _, store_id, body in self._pending[:cut]:
             append(body, partition_key=store_id, enqueued_time=to_datetime(enqueued_ms))
         del self._pending[:cut]
-        return cut

@@ -69,7 +69,7 @@ def write_layouts(folder: Path, layouts: list[StoreLayout]) -> None:
         path = folder / f"{layout.store.id}.yaml"
         text = layout.to_yaml()
         if parse_layout(text, str(path)) != layout:
-            raise AssertionError(f"{path}: generated layout does not round-trip")
+            raise RuntimeError(f"{path}: generated layout does not round-trip")
         path.write_text(text, encoding="utf-8")
 
 

@@ -45,7 +45,6 @@ _KIND_SHARE = {
     "too_late": 0.10,
     "future": 0.10,
 }
-KINDS = tuple(EXPECTED_REASON)
 
 
 @dataclass(frozen=True)

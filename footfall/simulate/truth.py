@@ -42,7 +42,7 @@ class GroundTruth:
         self._accepted: Counter[str] = Counter()
         self._footfall: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0])
         self._dwell: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-        self._visitors: dict[tuple[str, str], dict[str, tuple[str, str]]] = defaultdict(dict)
+        self._demographics: Counter[tuple[str, str, str, str]] = Counter()
         self._bad: list[BadRecord] = []
 
     def record(
@@ -53,7 +53,7 @@ class GroundTruth:
         self._accepted.update(e.event_type for e in sent.accepted)
         self._bad.extend(sent.bad)
         store = plan.store_id
-        visitors = self._visitors[(store, day.isoformat())]
+        visitors: dict[str, tuple[str, str]] = {}  # a visitor id lives for one store-day only
         for event in sent.accepted:
             fact = event.fact
             hour = event.event_ms - event.event_ms % HOUR_MS
@@ -66,14 +66,16 @@ class GroundTruth:
                 cell[2] += fact.dwell_ms
             elif isinstance(fact, FaceFact):
                 visitors[fact.visitor_id] = (fact.age_band, fact.gender)
+        local_date = day.isoformat()
+        self._demographics.update((store, local_date, a, g) for a, g in visitors.values())
 
     def write(self, path: Path, parameters: dict[str, Any], capture: dict[str, int]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        document = self.document(parameters, capture)
+        document = self._document(parameters, capture)
         path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         return path
 
-    def document(self, parameters: dict[str, Any], capture: dict[str, int]) -> dict[str, Any]:
+    def _document(self, parameters: dict[str, Any], capture: dict[str, int]) -> dict[str, Any]:
         quarantined = [b for b in self._bad if b.body_sha256 is not None]
         duplicates = [b.source_event_id for b in self._bad if b.kind == "duplicate"]
         return {
@@ -164,12 +166,9 @@ class GroundTruth:
         ]
 
     def _demographic_rows(self) -> list[dict[str, Any]]:
-        counts: Counter[tuple[str, str, str, str]] = Counter()
-        for (store, local_date), visitors in self._visitors.items():
-            counts.update((store, local_date, age, gender) for age, gender in visitors.values())
         return [
             {"store_id": s, "local_date": d, "age_band": a, "gender": g, "visitors": n}
-            for (s, d, a, g), n in sorted(counts.items())
+            for (s, d, a, g), n in sorted(self._demographics.items())
         ]
 
 

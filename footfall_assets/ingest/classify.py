@@ -19,14 +19,12 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from footfall.contract.schema import EVENT_TYPES
 from footfall_assets.ingest.contract_sql import (
-    TIMESTAMP_FORMAT,
-    json_paths,
-    leaves_sql,
+    event_columns,
+    nested_sql,
     parse_sql,
+    strings_sql,
     typed_select_sql,
-    typed_struct_sql,
     violation_sql,
 )
 from footfall_assets.ingest.tables import SCHEMA, replace_partition
@@ -45,50 +43,46 @@ class EventsResult:
 
 
 def _classified_sql(settings: IngestSettings) -> str:
-    """Classify `decoded` (raw records with `_text` and `_type`) one event type at a time."""
+    """One pass over the partition's raw records: verdict, keys and typed columns per record."""
     lateness_s = int(settings.lateness.total_seconds())
     skew_s = int(settings.max_clock_skew.total_seconds())
-    id_ix = json_paths().index("$.event_id") + 1
-    type_ix = json_paths().index("$.event_type") + 1
-    time_ix = json_paths().index("$.event_time") + 1
-    known = ", ".join(f"'{t}'" for t in EVENT_TYPES)
-    parts = []
-    for event_type in (*EVENT_TYPES, None):
-        where = f"_type = '{event_type}'" if event_type else f"_type IS NULL OR _type NOT IN ({known})"
-        parts.append(f"""
-        SELECT partition_start, capture_file, sequence_number, enqueued_time, body,
-               _violation,
-               try_strptime(_s{time_ix}, '{TIMESTAMP_FORMAT}') AS _event_time,
-               CASE WHEN _t{id_ix} = 'VARCHAR' THEN _s{id_ix} END AS _event_id,
-               CASE WHEN _t{type_ix} = 'VARCHAR' THEN _s{type_ix} END AS _event_type
-        FROM (
-            SELECT *, {violation_sql(event_type)} AS _violation
-            FROM (SELECT *, {leaves_sql(event_type)}
-                  FROM (SELECT *, {parse_sql(event_type)} FROM decoded WHERE {where}))
-        )""")
     return f"""
-    SELECT *,
+    SELECT partition_start, capture_file, sequence_number, enqueued_time, _violation,
+        _event_id, _event_type, event_time AS _event_time,
         CASE
             WHEN _violation IS NOT NULL THEN _violation.reason
-            WHEN _event_time > enqueued_time + INTERVAL {skew_s} SECOND THEN 'future_event_time'
-            WHEN _event_time < enqueued_time - INTERVAL {lateness_s} SECOND THEN 'too_late'
-        END AS _reason
-    FROM ({" UNION ALL ".join(parts)})
+            WHEN event_time > enqueued_time + INTERVAL {skew_s} SECOND THEN 'future_event_time'
+            WHEN event_time < enqueued_time - INTERVAL {lateness_s} SECOND THEN 'too_late'
+        END AS _reason,
+        * EXCLUDE (partition_start, capture_file, sequence_number, enqueued_time, _violation,
+                   _event_id, _event_type)
+    FROM (
+        SELECT partition_start, capture_file, sequence_number, enqueued_time,
+               {violation_sql()} AS _violation,
+               _s_event_id AS _event_id,
+               _s_event_type AS _event_type,
+               {typed_select_sql()}
+        FROM (SELECT *, {strings_sql()}
+              FROM (SELECT *, {nested_sql()}
+                    FROM (SELECT *, {parse_sql()}
+                          FROM (SELECT *, try(decode(body)) AS _text FROM {SCHEMA}.raw_events
+                                WHERE partition_start = ?))))
+    )
     """
 
 
-_DETAIL_SQL = f"""
+_DETAIL_SQL = """
     CASE
         WHEN _reason IN ('invalid_encoding', 'malformed_json')
-            THEN format('{{}} #{{}}: body is {{}}', capture_file, sequence_number,
+            THEN format('{} #{}: body is {}', capture_file, sequence_number,
                         CASE _reason WHEN 'invalid_encoding' THEN 'not UTF-8 text'
                                      ELSE 'not a JSON document' END)
         WHEN _reason = 'schema_violation'
-            THEN format('event {{}}: field ''{{}}'' violates ''{{}}''',
+            THEN format('event {}: field ''{}'' violates ''{}''',
                         coalesce(_event_id, '<no id>'), _violation.field, _violation.rule)
-        ELSE format('event {{}}: event_time {{}} but enqueued {{}} ({{}})', _event_id,
-                    strftime(_event_time, '{TIMESTAMP_FORMAT.replace("%g", "%g")}'),
-                    enqueued_time, _reason)
+        ELSE format('event {}: event_time {} but enqueued {} ({})', _event_id,
+                    strftime(_event_time, '%Y-%m-%dT%H:%M:%S.%gZ'),
+                    strftime(c.enqueued_time, '%Y-%m-%dT%H:%M:%SZ'), _reason)
     END
 """
 
@@ -96,51 +90,53 @@ _DETAIL_SQL = f"""
 def build_events_partition(
     conn: duckdb.DuckDBPyConnection, settings: IngestSettings, hour: datetime
 ) -> EventsResult:
-    """Rebuild the three tables for the partition starting at `hour` (UTC)."""
+    """Rebuild the three tables for the partition starting at `hour` (UTC).
+
+    Bodies are parsed once, in the classification pass, which also yields the typed columns;
+    de-duplication works on narrow rows; only quarantined rows fetch their body again.
+    """
     start = hour.astimezone(UTC).replace(tzinfo=None)
     conn.execute(
-        f"""CREATE OR REPLACE TEMP TABLE decoded AS
-            SELECT partition_start, capture_file, sequence_number, enqueued_time, body, _text,
-                   CASE WHEN json_valid(_text) AND json_type(_text) = 'OBJECT'
-                        THEN json_extract_string(_text, '$.event_type') END AS _type
-            FROM (SELECT *, try(decode(body)) AS _text FROM {SCHEMA}.raw_events
-                  WHERE partition_start = ?)""",
-        [start],
+        f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}", [start]
     )
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}")
+    # Among valid records the copy enqueued first wins; later copies are duplicates.
     conn.execute(
         """CREATE OR REPLACE TEMP TABLE ranked AS
-           SELECT *, row_number() OVER (
-               PARTITION BY _event_id ORDER BY enqueued_time, capture_file, sequence_number
-           ) AS _copy,
-           first_value(capture_file) OVER w AS _kept_file,
-           first_value(sequence_number) OVER w AS _kept_seq
+           SELECT capture_file, sequence_number, _event_id,
+                  row_number() OVER w AS _copy,
+                  first_value(capture_file) OVER w AS _kept_file,
+                  first_value(sequence_number) OVER w AS _kept_seq
            FROM classified WHERE _reason IS NULL
            WINDOW w AS (PARTITION BY _event_id
                         ORDER BY enqueued_time, capture_file, sequence_number)"""
     )
+    columns = ", ".join(f'c."{col.name}"' for col in event_columns())
     conn.execute("BEGIN")
     try:
         events = replace_partition(
             conn, "events", start,
-            f"""SELECT partition_start, {typed_select_sql()},
-                       capture_file, sequence_number, enqueued_time
-                FROM (SELECT *, {typed_struct_sql()} AS _e FROM ranked WHERE _copy = 1)""",
+            f"""SELECT c.partition_start, {columns}, capture_file, sequence_number,
+                       c.enqueued_time
+                FROM classified c JOIN ranked r USING (capture_file, sequence_number)
+                WHERE r._copy = 1""",
         )
         duplicates = replace_partition(
             conn, "duplicate_events", start,
-            """SELECT partition_start, _event_id AS event_id, capture_file, sequence_number,
-                      enqueued_time, _kept_file AS kept_capture_file,
-                      _kept_seq AS kept_sequence_number
-               FROM ranked WHERE _copy > 1""",
+            """SELECT c.partition_start, r._event_id AS event_id, capture_file,
+                      sequence_number, c.enqueued_time, r._kept_file AS kept_capture_file,
+                      r._kept_seq AS kept_sequence_number
+               FROM ranked r JOIN classified c USING (capture_file, sequence_number)
+               WHERE r._copy > 1""",
         )
         quarantined = replace_partition(
             conn, "quarantined_events", start,
-            f"""SELECT partition_start, capture_file, sequence_number, enqueued_time,
+            f"""SELECT c.partition_start, capture_file, sequence_number, c.enqueued_time,
                        _event_id AS event_id, _event_type AS event_type, _reason AS reason,
                        _violation.field AS field, _violation.rule AS rule,
-                       {_DETAIL_SQL} AS detail, body
-                FROM classified WHERE _reason IS NOT NULL""",
+                       {_DETAIL_SQL} AS detail, raw.body
+                FROM classified c
+                JOIN {SCHEMA}.raw_events raw USING (capture_file, sequence_number)
+                WHERE c._reason IS NOT NULL AND raw.partition_start = '{start.isoformat()}'""",
         )
         conn.execute("COMMIT")
     except Exception:
@@ -154,9 +150,11 @@ def build_events_partition(
     )
     by_type = Counter(
         dict(conn.execute(
-            "SELECT _event_type, count(*) FROM ranked WHERE _copy = 1 GROUP BY 1"
+            """SELECT c._event_type, count(*) FROM ranked r
+               JOIN classified c USING (capture_file, sequence_number)
+               WHERE r._copy = 1 GROUP BY 1"""
         ).fetchall())
     )
-    for temp in ("decoded", "classified", "ranked"):
+    for temp in ("classified", "ranked"):
         conn.execute(f"DROP TABLE IF EXISTS {temp}")
     return EventsResult(hour, raw, events, duplicates, quarantined, reasons, by_type)

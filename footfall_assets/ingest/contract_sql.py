@@ -7,8 +7,12 @@ same schema file the edge uses into two SQL fragments:
   `{reason, field, rule}` (NULL when the record is valid), and
 - a typed projection that turns the JSON body of a valid record into the columns of `events`.
 
-JSON is parsed once per record: every path the contract knows is extracted in a single
-`json_extract(body, [paths])` call into the list `_v`, and the checks index into it.
+JSON parsing dominates the cost, so a body is parsed as few times as possible: once to check it
+is JSON, once into `_r`, a struct holding every top-level value the contract knows as raw JSON
+text, and once for its key list. Everything else works on that text: its first character
+tells the JSON type (`"` string, `{` object...), strings are unquoted by slicing, numbers are
+cast. The per-type checks sit in a nested CASE routed by `event_type`, so a record only pays
+for its own type's rules.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ class Column:
 
 @cache
 def json_paths() -> tuple[str, ...]:
-    """Every leaf path the contract knows, in a fixed order (indexes into `_v`)."""
+    """Every leaf path the contract knows, in a fixed order."""
     paths: list[str] = []
     for spec in _all_specs():
         path = "$." + ".".join(spec.path)
@@ -76,23 +80,41 @@ def _all_specs() -> list[FieldSpec]:
     return specs
 
 
-def _ix(spec: FieldSpec) -> int:
-    return json_paths().index("$." + ".".join(spec.path)) + 1
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _value(spec: FieldSpec) -> str:
-    """Column holding the raw JSON value of a leaf (NULL when the key is absent)."""
-    return f"_j{_ix(spec)}"
+def _raw(spec: FieldSpec) -> str:
+    """SQL for a leaf's raw JSON text (NULL when the key is absent)."""
+    if len(spec.path) == 1:
+        return f"_r.{_quote(spec.path[0])}"
+    return f"_o_{spec.path[0]}.{_quote(spec.path[1])}"
 
 
-def _type(spec: FieldSpec) -> str:
-    """Column holding the JSON type name of a leaf (`VARCHAR`, `DOUBLE`, `NULL`...)."""
-    return f"_t{_ix(spec)}"
+def _unquote(raw: str) -> str:
+    """A JSON string's value from its raw text: sliced, or decoded when it has escapes."""
+    return (f"CASE WHEN contains({raw}, '\\') THEN json_extract_string({raw}, '$') "
+            f"ELSE {raw}[2:-2] END")
 
 
 def _string(spec: FieldSpec) -> str:
-    """Column holding a leaf as text (unquoted for JSON strings)."""
-    return f"_s{_ix(spec)}"
+    """Column holding a string leaf's unquoted value (see `strings_sql`)."""
+    return f"_s_{spec.column}"
+
+
+@cache
+def strings_sql() -> str:
+    """Select list adding `_s_<leaf>`: each string leaf unquoted once, NULL when not a string.
+
+    Several checks read the same value; unquoting it once keeps them cheap.
+    """
+    cols = {}
+    for spec in _all_specs():
+        if "string" in spec.types and spec.column not in cols:
+            raw = _raw(spec)
+            cols[spec.column] = (f"CASE WHEN left({raw}, 1) = '\"' THEN {_unquote(raw)} END "
+                                 f"AS _s_{spec.column}")
+    return ", ".join(cols.values())
 
 
 def _sql_type(spec: FieldSpec) -> str | None:
@@ -111,25 +133,21 @@ def _sql_type(spec: FieldSpec) -> str | None:
     raise ValueError(f"events schema: no column type for field {spec.name} with types {spec.types}")
 
 
-def _json_shape(sql_type: str, spec: FieldSpec) -> object:
-    """The `json_transform` type of a leaf in a record already known to be valid."""
-    if sql_type == "TIMESTAMP" or (sql_type == "VARCHAR" and spec.additional_properties is None):
-        return "VARCHAR"
-    if sql_type == "VARCHAR":
-        return "JSON"  # free-form map, kept as JSON text
-    if sql_type == "DOUBLE[]":
-        return ["DOUBLE"]
-    return sql_type
-
-
 def _typed(spec: FieldSpec, sql_type: str) -> str:
-    """Typed value of a leaf from `_e`, the `typed_struct_sql` struct of a valid record."""
-    value = "_e." + ".".join(f'"{p}"' for p in spec.path)
+    """Typed value of a leaf from its raw text. Computed for every record in the same pass as
+    the checks, so it uses TRY_ casts: only valid records' values are ever kept."""
+    raw = _raw(spec)
     if sql_type == "TIMESTAMP":
-        return f"strptime({value}, '{TIMESTAMP_FORMAT}')"
+        return f"try_strptime({_string(spec)}, '{TIMESTAMP_FORMAT}')"
     if sql_type == "VARCHAR" and spec.additional_properties is not None:
-        return f"CAST({value} AS VARCHAR)"
-    return value
+        return raw  # free-form map, kept as JSON text
+    if sql_type == "VARCHAR":
+        return _string(spec)
+    if sql_type == "DOUBLE[]":
+        return f"CASE WHEN left({raw}, 1) = '[' THEN json_transform({raw}, '[\"DOUBLE\"]') END"
+    if sql_type == "BIGINT":
+        return f"TRY_CAST(TRY_CAST({raw} AS DOUBLE) AS BIGINT)"
+    return f"TRY_CAST({raw} AS {sql_type})"
 
 
 @cache
@@ -156,31 +174,49 @@ def _violation(field: str, rule: str) -> str:
     return f"{{'reason': 'schema_violation', 'field': {_lit(field)}, 'rule': {_lit(rule)}}}"
 
 
+def _is_json_type(raw: str, kind: str) -> str:
+    """SQL that is TRUE when raw JSON text `raw` is of JSON Schema type `kind`."""
+    if kind == "string":
+        return f"left({raw}, 1) = '\"'"
+    if kind == "number":
+        return f"TRY_CAST({raw} AS DOUBLE) IS NOT NULL"
+    if kind == "integer":
+        return f"TRY_CAST({raw} AS DOUBLE) IS NOT NULL AND TRY_CAST({raw} AS DOUBLE) = round(TRY_CAST({raw} AS DOUBLE))"
+    if kind == "boolean":
+        return f"{raw} IN ('true', 'false')"
+    if kind == "null":
+        return f"{raw} = 'null'"
+    if kind == "object":
+        return f"left({raw}, 1) = '{{'"
+    if kind == "array":
+        return f"left({raw}, 1) = '['"
+    raise ValueError(f"events schema: unsupported JSON type {kind!r}")
+
+
 def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     """(condition that is TRUE when broken, rule) pairs for one leaf, in the order to report."""
-    v, t = _value(spec), _type(spec)
-    s = _string(spec)
+    raw = _raw(spec)
     out: list[tuple[str, str]] = []
     if spec.required:
-        out.append((f"{v} IS NULL", "required"))
-    allowed = [jt for kind in spec.types for jt in _JSON_TYPES[kind]]
-    type_rule = "type: " + " | ".join(spec.types)
-    out.append((f"{v} IS NOT NULL AND {t} NOT IN ({', '.join(map(_lit, allowed))})", type_rule))
-    present = f"{v} IS NOT NULL AND {t} <> 'NULL'"
+        out.append((f"{raw} IS NULL", "required"))
+    allowed = " OR ".join(f"({_is_json_type(raw, kind)})" for kind in spec.types)
+    out.append((f"{raw} IS NOT NULL AND NOT ({allowed})", "type: " + " | ".join(spec.types)))
+    present = f"{raw} IS NOT NULL AND {raw} <> 'null'"
+    number = f"TRY_CAST({raw} AS DOUBLE)"
+    s = _string(spec)
     if spec.const is not None:
-        out.append((f"{present} AND CAST({v} AS VARCHAR) <> {_lit(str(spec.const))}",
-                    f"const: {spec.const}"))
+        out.append((f"{present} AND {number} IS DISTINCT FROM {spec.const}", f"const: {spec.const}"))
     if spec.enum is not None:
         out.append((f"{present} AND NOT list_contains({_list(spec.enum)}, {s})", "enum"))
     if spec.max_length is not None:
-        out.append((f"{present} AND length({s}) > {spec.max_length}", f"maxLength: {spec.max_length}"))
+        out.append((f"{present} AND length({s}) > {spec.max_length}",
+                    f"maxLength: {spec.max_length}"))
     if spec.pattern is not None:
         out.append((f"{present} AND NOT regexp_matches({s}, {_lit(spec.pattern)})",
                     f"pattern: {spec.pattern}"))
     if spec.fmt == "date-time":
         out.append((f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') IS NULL",
                     "format: date-time"))
-    number = f"TRY_CAST({v} AS DOUBLE)"
     if spec.minimum is not None:
         out.append((f"{present} AND {number} < {spec.minimum}", f"minimum: {spec.minimum}"))
     if spec.exclusive_minimum is not None:
@@ -189,31 +225,31 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     if spec.maximum is not None:
         out.append((f"{present} AND {number} > {spec.maximum}", f"maximum: {spec.maximum}"))
     if spec.max_items is not None:
-        out.append((f"{present} AND json_array_length({v}) > {spec.max_items}",
+        out.append((f"{present} AND json_array_length({raw}) > {spec.max_items}",
                     f"maxItems: {spec.max_items}"))
     if spec.items is not None:
-        item_types = ", ".join(_lit(jt) for kind in spec.items.types for jt in _JSON_TYPES[kind])
-        elements = f"json_extract({v}, '$[*]')"
+        elements = f"json_transform({raw}, '[\"JSON\"]')"
+        item_ok = " OR ".join(f"({_is_json_type('x', k)})" for k in spec.items.types)
         out.append((f"{present} AND list_bool_or(list_transform({elements}, "
-                    f"lambda x: json_type(x) NOT IN ({item_types})))", "items: type"))
+                    f"lambda x: NOT ({item_ok})))", "items: type"))
         if spec.items.minimum is not None:
             out.append((f"{present} AND list_bool_or(list_transform({elements}, "
                         f"lambda x: TRY_CAST(x AS DOUBLE) < {spec.items.minimum}))",
                         f"items: minimum {spec.items.minimum}"))
     extra = spec.additional_properties
     if extra is not None:
-        value_types = ", ".join(_lit(jt) for kind in extra.types for jt in _JSON_TYPES[kind])
-        members = f"json_extract({v}, '$.*')"
+        members = f"json_extract({raw}, '$.*')"
+        value_ok = " OR ".join(f"({_is_json_type('CAST(x AS VARCHAR)', k)})" for k in extra.types)
         out.append((f"{present} AND list_bool_or(list_transform({members}, "
-                    f"lambda x: json_type(x) NOT IN ({value_types})))", "additionalProperties: type"))
+                    f"lambda x: NOT ({value_ok})))", "additionalProperties: type"))
         if extra.max_length is not None:
             out.append((f"{present} AND list_bool_or(list_transform({members}, "
                         f"lambda x: length(json_extract_string(x, '$')) > {extra.max_length}))",
                         f"additionalProperties: maxLength {extra.max_length}"))
     if spec.not_before is not None:
-        other = next(f for f in _all_specs() if f.path == (spec.not_before,))
+        other = _string(next(f for f in _all_specs() if f.path == (spec.not_before,)))
         out.append((f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') < "
-                    f"try_strptime({_string(other)}, '{TIMESTAMP_FORMAT}')",
+                    f"try_strptime({other}, '{TIMESTAMP_FORMAT}')",
                     f"x-not-before: {spec.not_before}"))
     return out
 
@@ -225,19 +261,32 @@ def _closed_objects(specs: tuple[FieldSpec, ...]) -> list[tuple[str, str, str]]:
         if spec.types == ("object",) and spec.additional_properties is None:
             keys = [s.path[-1] for s in specs if s.path[:-1] == spec.path]
             if keys:
-                cond = (f"{_type(spec)} = 'OBJECT' AND len(list_filter("
-                        f"json_keys({_value(spec)}), lambda k: NOT list_contains({_list(keys)}, k))) > 0")
+                raw = _raw(spec)
+                cond = (f"left({raw}, 1) = '{{' AND len(list_filter(json_keys({raw}), "
+                        f"lambda k: NOT list_contains({_list(keys)}, k))) > 0")
                 out.append((spec.name, cond, "additionalProperties: false"))
     return out
 
 
+def _when(checks: list[tuple[str, str]]) -> list[str]:
+    return [f"WHEN {cond} THEN {_violation(field, rule)}" for field, cond, rule in checks]
+
+
+def _type_checks(event_type: str) -> list[tuple[str, str, str]]:
+    """(field, condition, rule) for the fields of one event type, in reporting order."""
+    checks = [(spec.name, cond, rule) for spec in event_fields(event_type)
+              for cond, rule in _checks(spec)]
+    checks += _closed_objects(event_fields(event_type))
+    return checks
+
+
 @cache
-def violation_sql(event_type: str | None = None) -> str:
+def violation_sql() -> str:
     """First broken rule of a record as `{reason, field, rule}`, NULL when it is valid.
 
-    A CASE over `_text` (NULL if the body is not UTF-8), `_keys` and the `leaves_sql` columns
-    of the same `event_type`. With `event_type` None only the envelope (encoding, JSON, common
-    fields) is checked: that is the path for records whose type is missing or unknown.
+    A CASE over `body`, `_text` (NULL if the body is not UTF-8) and the `parse_sql` and
+    `nested_sql` columns: envelope and common fields first, then the record's own type's
+    fields in a nested CASE (so other types' rules are never evaluated for it).
     """
     branches = [
         "WHEN body IS NULL THEN {'reason': 'malformed_json', 'field': '<body>', 'rule': 'present'}",
@@ -245,77 +294,69 @@ def violation_sql(event_type: str | None = None) -> str:
         "'rule': 'utf-8'}",
         "WHEN NOT json_valid(_text) THEN "
         "{'reason': 'malformed_json', 'field': '<body>', 'rule': 'json'}",
-        f"WHEN json_type(_text) <> 'OBJECT' THEN {_violation('<root>', 'type: object')}",
+        f"WHEN _r IS NULL THEN {_violation('<root>', 'type: object')}",
     ]
-    for spec in _specs_of(event_type):
-        for cond, rule in _checks(spec):
-            branches.append(f"WHEN {cond} THEN {_violation(spec.name, rule)}")
-    if event_type is not None:
-        for field, cond, rule in _closed_objects(event_fields(event_type)):
-            branches.append(f"WHEN {cond} THEN {_violation(field, rule)}")
-        allowed = sorted(allowed_top_level_keys(event_type))
+    branches += _when([(spec.name, cond, rule) for spec in COMMON_FIELDS
+                       for cond, rule in _checks(spec)])
+    event_type = _string(next(s for s in COMMON_FIELDS if s.path == ("event_type",)))
+    routes = []
+    for et in EVENT_TYPES:
+        allowed = sorted(allowed_top_level_keys(et))
         unknown = f"list_filter(_keys, lambda k: NOT list_contains({_list(allowed)}, k))"
-        branches.append(
+        inner = _when(_type_checks(et)) + [
             f"WHEN len({unknown}) > 0 THEN {{'reason': 'schema_violation', "
             f"'field': {unknown}[1], 'rule': 'unevaluatedProperties: false'}}"
-        )
-    return "CASE\n  " + "\n  ".join(branches) + "\n  ELSE NULL\nEND"
+        ]
+        routes.append(f"WHEN {_lit(et)} THEN CASE\n      " + "\n      ".join(inner) + " END")
+    branches.append(f"ELSE CASE {event_type}\n    " + "\n    ".join(routes) + "\n  END")
+    return "CASE\n  " + "\n  ".join(branches) + "\nEND"
 
 
-def _specs_of(event_type: str | None) -> list[FieldSpec]:
-    """Common fields, plus the type's own when `event_type` is given."""
-    return list(COMMON_FIELDS) + (list(event_fields(event_type)) if event_type else [])
-
-
-@cache
-def parse_sql(event_type: str | None = None) -> str:
-    """Select list that adds `_v` (the leaves `event_type` needs, parsed once) and `_keys`.
-
-    Records are validated per event type so each only pays for the fields its type has.
-    """
-    paths = _list("$." + ".".join(spec.path) for spec in _specs_of(event_type))
-    return (
-        "CASE WHEN _text IS NOT NULL AND json_valid(_text) THEN json_extract(_text, "
-        f"{paths}) END AS _v, "
-        "CASE WHEN _text IS NOT NULL AND json_valid(_text) AND json_type(_text) = 'OBJECT' "
-        "THEN json_keys(_text) END AS _keys"
-    )
+def _nested() -> dict[str, list[str]]:
+    """Fixed-shape objects and their keys (`emotions` -> angry, disgust...)."""
+    nested: dict[str, list[str]] = {}
+    for spec in _all_specs():
+        if len(spec.path) == 2 and spec.path[1] not in nested.get(spec.path[0], []):
+            nested.setdefault(spec.path[0], []).append(spec.path[1])
+    return nested
 
 
 @cache
-def leaves_sql(event_type: str | None = None) -> str:
-    """Select list that spreads `_v` into per-leaf value, type and text columns.
+def parse_sql() -> str:
+    """Select list adding `_r` (raw top-level values) and `_keys` from `_text`.
 
-    Computing these once per record keeps the many checks to cheap column comparisons.
+    NULL for text that is not a JSON object. Nested CASEs, not AND: DuckDB evaluates both
+    sides of an AND, and the JSON functions fail on text that is not JSON.
     """
+    raw_shape = {spec.path[0]: "JSON" for spec in _all_specs()}
+
+    def if_object(expr: str) -> str:
+        return (f"CASE WHEN json_valid(_text) THEN CASE WHEN left(ltrim(_text), 1) = '{{' "
+                f"THEN {expr} END END")
+
+    return ", ".join([
+        f"{if_object(f'json_transform(_text, {_lit(json.dumps(raw_shape))})')} AS _r",
+        f"{if_object('json_keys(_text)')} AS _keys",
+    ])
+
+
+@cache
+def nested_sql() -> str:
+    """Select list adding `_o_<object>`: raw members of fixed-shape objects, over `_r`."""
     cols = []
-    for pos, spec in enumerate(_specs_of(event_type), start=1):
-        i = _ix(spec)
-        cols.append(f"_v[{pos}] AS _j{i}")
-        cols.append(f"json_type(_v[{pos}]) AS _t{i}")
-        cols.append(f"json_extract_string(_v[{pos}], '$') AS _s{i}")
-    return ", ".join(cols)
+    for obj, keys in _nested().items():
+        shape = _lit(json.dumps({k: "JSON" for k in keys}))
+        cols.append(
+            f"CASE WHEN left(_r.{_quote(obj)}, 1) = '{{' "
+            f"THEN json_transform(_r.{_quote(obj)}, {shape}) END AS _o_{obj}"
+        )
+    return ", ".join(cols) or "NULL AS _no_nested"
 
 
 @cache
 def typed_select_sql() -> str:
-    """Select list turning `_v` of a valid record into the typed columns of `events`."""
+    """Select list of the typed `events` columns, from the `parse_sql`/`nested_sql` columns."""
     return ",\n  ".join(f'{_typed(c.spec, c.sql_type)} AS "{c.name}"' for c in event_columns())
-
-
-@cache
-def typed_struct_sql() -> str:
-    """Parse `body` of a *valid* record once into a struct shaped like the contract.
-
-    Only for records that passed `violation_sql`: their types are known to fit.
-    """
-    shape: dict[str, object] = {}
-    for col in event_columns():
-        node = shape
-        for key in col.spec.path[:-1]:
-            node = node.setdefault(key, {})  # type: ignore[assignment]
-        node[col.spec.path[-1]] = _json_shape(col.sql_type, col.spec)
-    return f"json_transform(decode(body), '{json.dumps(shape)}')"
 
 
 @cache

@@ -39,8 +39,9 @@ ENQUEUED_SQL = (
 def _event_time_sql() -> str:
     text = "try(decode(body))"
     return (
-        f"CASE WHEN {text} IS NOT NULL AND json_valid({text}) AND json_type({text}) = 'OBJECT' "
-        f"THEN try_strptime(json_extract_string({text}, '$.event_time'), '{TIMESTAMP_FORMAT}') END"
+        f"CASE WHEN json_valid({text}) THEN CASE WHEN json_type({text}) = 'OBJECT' "
+        f"THEN try_strptime(json_extract_string({text}, '$.event_time'), '{TIMESTAMP_FORMAT}') "
+        "END END"
     )
 
 

@@ -129,7 +129,7 @@ def index_files(
     known = _known_partitions(conn, files)
     to_index = [f for f in files if f.path not in known]
     if to_index:
-        decoded = decode_files(storage, to_index, settings.decode_workers)
+        decoded = decode_files(storage, to_index)
         _place(conn, decoded.table, settings)
         conn.execute("BEGIN")
         try:
@@ -157,7 +157,7 @@ def load_raw_partition(
     known = _known_partitions(conn, candidates)
     to_index = [f for f in candidates if f.path not in known]
     to_read = [f for f in candidates if start in known.get(f.path, ())]
-    decoded = decode_files(storage, to_index + to_read, settings.decode_workers)
+    decoded = decode_files(storage, to_index + to_read)
     _place(conn, decoded.table, settings)
     conn.execute("BEGIN")
     try:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 
 class IngestSettings(ConfigurableResource):
-    """Lateness, clock skew and decode parallelism, shared by the assets and the sensor.
+    """Lateness, clock skew and file settling, shared by the assets and the sensor.
 
     Both must agree: the sensor predicts which event-time partitions a new file touches with
     the same rules `raw_events` uses to place its records.
@@ -29,9 +29,6 @@ class IngestSettings(ConfigurableResource):
         default=300, gt=0,
         description="Capture's time window: a file named for time T holds records enqueued in "
         "[T, T + window) (files cut early by the size window start later, never earlier).",
-    )
-    decode_workers: int = Field(
-        default=2, ge=1, description="Processes that decode Avro files in parallel."
     )
     min_file_age_s: float = Field(
         default=10.0, ge=0,

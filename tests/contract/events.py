@@ -1,25 +1,23 @@
 """Good events built with the typed models, and a DuckDB harness for the platform's SQL validator.
 
-The SQL side is exercised in two ways:
-
-- `SqlValidator.violation(body)` routes one body exactly like `classify._classified_sql` does
-  (by `json_extract_string(_text, '$.event_type')`, unknown or missing types to the envelope-only
-  path) and evaluates the same `parse_sql`/`leaves_sql`/`violation_sql` for that route only, as
-  a prepared statement, so it is cheap enough to call once per hypothesis example.
-- `SqlValidator.classify(bodies)` runs the real `classify._classified_sql` over a `decoded`
-  temp table built from the bodies and returns `(reason, field, rule)` per body, in order.
+`SqlValidator` runs the platform's real classification, `classify.build_events_partition`, on an
+in-memory warehouse: bodies go into `ingest.raw_events` (one hour partition, enqueued at the
+events' own time) and every record comes out in exactly one of `events`, `duplicate_events` or
+`quarantined_events`. The harness reports `(reason, field, rule)` per body from
+`quarantined_events` (None when the body was accepted). Going through the public entry point
+keeps these tests independent of how the contract SQL is assembled internally.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import duckdb
 
+from footfall.capture import format_enqueued_time
 from footfall.contract.models import (
     Emotions,
     FaceObservation,
@@ -32,8 +30,8 @@ from footfall.contract.models import (
     to_json,
 )
 from footfall.contract.schema import COMMON_FIELDS, EVENT_TYPES, FieldSpec, event_fields
-from footfall_assets.ingest.classify import _classified_sql
-from footfall_assets.ingest.contract_sql import leaves_sql, parse_sql, violation_sql
+from footfall_assets.ingest.classify import EventsResult, build_events_partition
+from footfall_assets.ingest.tables import SCHEMA, ensure_tables
 from footfall_assets.resources.ingest_settings import IngestSettings
 
 T0 = datetime(2026, 10, 5, 9, 3, 7, 123000, tzinfo=UTC)
@@ -104,83 +102,49 @@ def spec_field(js_field: str) -> str:
     return js_field
 
 
-def pattern_matches_like_sql(pattern: str, value: str) -> bool:
-    """Whether `value` matches `pattern` with ECMA-262/RE2 semantics (`$` = end of input)."""
-    return re.search(pattern.removesuffix("$") + r"\Z", value) is not None
+Verdict = tuple[str, str | None, str | None] | None
 
 
 class SqlValidator:
-    """An in-memory DuckDB running the platform's compiled contract SQL."""
+    """An in-memory DuckDB warehouse running the platform's ingest classification."""
 
-    ENQUEUED = T0.replace(tzinfo=None)
+    HOUR = datetime(2026, 10, 5, 9, tzinfo=UTC)
 
     def __init__(self) -> None:
         self.conn = duckdb.connect()
-        self._classified = _classified_sql(IngestSettings())
-        self._prepared: set[str] = set()
-        self.conn.execute("CREATE TEMP TABLE _one (body BLOB)")
+        ensure_tables(self.conn)
+        self.settings = IngestSettings()
+        self.last: EventsResult | None = None
 
-    def _prepare(self, event_type: str | None) -> str:
-        """Name of a prepared statement validating the body in `_one` on one route."""
-        name = f"_violation_{event_type or 'envelope'}"
-        if name not in self._prepared:
-            self.conn.execute(
-                f"""PREPARE {name} AS
-                    SELECT v.reason, v.field, v.rule FROM (
-                        SELECT {violation_sql(event_type)} AS v
-                        FROM (SELECT *, {leaves_sql(event_type)}
-                              FROM (SELECT *, {parse_sql(event_type)}
-                                    FROM (SELECT body, try(decode(body)) AS _text FROM _one))))"""
+    def classify(self, bodies: list[bytes]) -> list[Verdict]:
+        """`(reason, field, rule)` per body, in order; None for a body that was accepted."""
+        hour = self.HOUR.replace(tzinfo=None)
+        self.conn.execute(f"DELETE FROM {SCHEMA}.raw_events")
+        rows = [(hour, i, str(i), format_enqueued_time(T0), T0.replace(tzinfo=None), body)
+                for i, body in enumerate(bodies)]
+        if rows:
+            self.conn.executemany(
+                f"""INSERT INTO {SCHEMA}.raw_events (partition_start, capture_file,
+                        sequence_number, "offset", enqueued_time_utc, enqueued_time, body)
+                    VALUES (?, 'test/0/2026/10/05/09/00/00.avro', ?, ?, ?, ?, ?)""",
+                rows,
             )
-            self._prepared.add(name)
-        return name
+        result = build_events_partition(self.conn, self.settings, self.HOUR)
+        self.last = result
+        assert result.raw == len(bodies), "classification lost or added records"
+        assert result.events + result.duplicates + result.quarantined == result.raw
+        quarantined = {
+            seq: (reason, field, rule)
+            for seq, reason, field, rule in self.conn.execute(
+                f"""SELECT sequence_number, reason, field, rule FROM {SCHEMA}.quarantined_events
+                    WHERE partition_start = ?""",
+                [hour],
+            ).fetchall()
+        }
+        return [quarantined.get(i) for i in range(len(bodies))]
 
-    def route(self, body: bytes) -> str | None:
-        """The event type `classify` validates this body as (None: envelope-only path)."""
-        self._load(body)
-        return self._route()
-
-    def _load(self, body: bytes) -> None:
-        self.conn.execute("DELETE FROM _one")
-        self.conn.execute("INSERT INTO _one VALUES (?)", [body])
-
-    def _route(self) -> str | None:
-        row = self.conn.execute(
-            """SELECT CASE WHEN json_valid(t) AND json_type(t) = 'OBJECT'
-                           THEN json_extract_string(t, '$.event_type') END
-               FROM (SELECT try(decode(body)) AS t FROM _one)"""
-        ).fetchone()
-        event_type = row[0] if row else None
-        return event_type if event_type in EVENT_TYPES else None
-
-    def violation(self, body: bytes) -> tuple[str, str, str] | None:
-        """`(reason, field, rule)` of the first broken rule, None when the body is valid."""
-        self._load(body)
-        row = self.conn.execute(f"EXECUTE {self._prepare(self._route())}").fetchone()
-        assert row is not None
-        return None if row[0] is None else (row[0], row[1], row[2])
-
-    def classify(self, bodies: list[bytes]) -> list[tuple[str | None, str | None, str | None]]:
-        """Run `classify._classified_sql` and return `(_reason, field, rule)` per body."""
-        self.conn.execute("CREATE OR REPLACE TEMP TABLE _bodies (i BIGINT, body BLOB)")
-        if bodies:
-            self.conn.executemany("INSERT INTO _bodies VALUES (?, ?)", list(enumerate(bodies)))
-        self.conn.execute(
-            """CREATE OR REPLACE TEMP TABLE decoded AS
-               SELECT TIMESTAMP '2026-10-05 09:00:00' AS partition_start,
-                      'test/0/2026/10/05/09/00/00.avro' AS capture_file,
-                      i AS sequence_number, ?::TIMESTAMP AS enqueued_time, body, _text,
-                      CASE WHEN json_valid(_text) AND json_type(_text) = 'OBJECT'
-                           THEN json_extract_string(_text, '$.event_type') END AS _type
-               FROM (SELECT *, try(decode(body)) AS _text FROM _bodies)""",
-            [self.ENQUEUED],
-        )
-        rows = self.conn.execute(
-            f"""SELECT sequence_number, _reason, _violation.field, _violation.rule
-                FROM ({self._classified}) ORDER BY sequence_number"""
-        ).fetchall()
-        assert [r[0] for r in rows] == list(range(len(bodies))), "classify lost or added records"
-        return [(r[1], r[2], r[3]) for r in rows]
+    def violation(self, body: bytes) -> Verdict:
+        return self.classify([body])[0]
 
 
 def dumps(obj: Any) -> bytes:

@@ -67,6 +67,7 @@ def test_record_counts_add_up(dirty) -> None:
     truth = dirty.truth
     expected = truth["expected"]
     assert len(dirty.records) == dirty.result.events_written == truth["capture"]["records"]
+    assert dirty.result.bad_records == truth["bad_input"]["total"]
     assert (expected["accepted_events"] + expected["quarantined_records"]
             + expected["duplicate_records"]) == len(dirty.records)
     assert expected["accepted_events"] == sum(truth["events_by_type"].values())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -14,6 +16,9 @@ from footfall.contract.validate import validate_event
 from footfall.simulate.clock import HOUR_MS, to_datetime, to_ms
 from footfall.simulate.corruption import misencode, shift_event_time, truncate, violate
 from footfall.simulate.ids import IdSource
+from footfall.simulate.journeys import walk
+from footfall.simulate.layouts import build_layout
+from footfall.simulate.plan import make_plan
 from footfall.simulate.sensors import cell_weights, occupancy, period_ends, person_seconds
 from footfall.simulate.stores import make_stores
 from footfall.simulate.streams import stream
@@ -135,3 +140,18 @@ def test_shifted_event_time_keeps_the_rest() -> None:
     assert {k: v for k, v in moved.items() if k != "event_time"} == {
         k: v for k, v in original.items() if k != "event_time"
     }
+
+
+def test_journeys_are_compressed_to_end_before_closing() -> None:
+    profile = make_stores(0, 1)[0]
+    layout = build_layout(profile, date(2026, 10, 5), seed=0, index=0)
+    plan = make_plan(profile, layout, seed=0, index=0, start_ms=0)
+    close_ms = to_ms(datetime(2026, 10, 5, 20, tzinfo=UTC))
+    arrivals = [close_ms - 120_000 + i for i in range(500)]  # two minutes before closing
+    journeys = walk(plan, arrivals, close_ms, random.Random(0))
+    assert journeys.entries_ms == arrivals
+    assert all(a < e <= close_ms - 30_000 for a, e in zip(arrivals, journeys.exits_ms, strict=True))
+    for v in journeys.visits:
+        assert arrivals[v.visitor] <= v.enter_ms <= v.exit_ms <= journeys.exits_ms[v.visitor]
+    zones_per_visitor = Counter(v.visitor for v in journeys.visits)
+    assert min(zones_per_visitor.values()) >= 3  # entrance in, at least one stop, entrance out
