@@ -108,13 +108,15 @@ class StoreLayout(_Strict):
 
     @model_validator(mode="after")
     def _unique_cameras_and_zones(self) -> StoreLayout:
+        # Model-level checks have no field location of their own: the message names it.
         cams = [c.id for c in self.cameras]
-        if len(set(cams)) != len(cams):
-            raise ValueError("duplicate camera id")
+        dupes = sorted({c for c in cams if cams.count(c) > 1})
+        if dupes:
+            raise ValueError(f"cameras: duplicate camera id {dupes[0]!r}")
         zones = [z.id for c in self.cameras for z in c.zones]
         dupes = sorted({z for z in zones if zones.count(z) > 1})
         if dupes:
-            raise ValueError(f"zone id {dupes[0]!r} used by more than one camera")
+            raise ValueError(f"cameras[*].zones: zone id {dupes[0]!r} used by more than one camera")
         return self
 
     def camera(self, camera_id: str) -> Camera:
@@ -167,7 +169,8 @@ def parse_layout(text: str, source: str = "<string>") -> StoreLayout:
         err = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         msg = err["msg"].removeprefix("Value error, ")
-        raise LayoutError(f"{source}: {_location(err['loc'])}: {msg}{more}") from exc
+        where = f"{_location(err['loc'])}: " if err["loc"] else ""
+        raise LayoutError(f"{source}: {where}{msg}{more}") from exc
 
 
 def load_layout(path: str | Path) -> StoreLayout:
@@ -177,6 +180,8 @@ def load_layout(path: str | Path) -> StoreLayout:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise LayoutError(f"{path}: cannot read layout file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise LayoutError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     return parse_layout(text, str(path))
 
 

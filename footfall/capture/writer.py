@@ -8,9 +8,10 @@ half a file and two writers can never overwrite each other's file.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -33,6 +34,7 @@ PropertyValue = int | float | str | bytes
 class _PartitionBuffer:
     window_start: datetime | None = None
     first_second: datetime | None = None
+    last_second: datetime | None = None
     records: list[dict] = field(default_factory=list)
     size: int = 0
     next_sequence: int = 0
@@ -93,13 +95,18 @@ class CaptureWriter:
         buf = self._buffers[partition]
         enqueued_time = enqueued_time.astimezone(UTC)
         window = self._window_of(enqueued_time)
-        if buf.window_start is not None and (
-            window != buf.window_start or buf.size >= self.max_bytes
-        ):
+        second = enqueued_time.replace(microsecond=0)
+        # A full file is cut only when the second changes: paths have whole seconds, so the
+        # next file can then be named for its own first record without clashing.
+        size_cut = buf.size >= self.max_bytes and buf.last_second is not None and (
+            second > buf.last_second
+        )
+        if buf.window_start is not None and (window != buf.window_start or size_cut):
             self._flush(partition)
         if buf.window_start is None:
             buf.window_start = window
-            buf.first_second = enqueued_time.replace(microsecond=0)
+            buf.first_second = second
+        buf.last_second = second
         size = len(body) if body is not None else 0
         buf.records.append(
             {
@@ -159,7 +166,8 @@ class CaptureWriter:
                 if other != partition and self._buffers[other].window_start is None:
                     if not self._exists(other, buf.window_start):
                         self._write_file(other, buf.window_start, [])
-        buf.window_start, buf.first_second, buf.records, buf.size = None, None, [], 0
+        buf.window_start, buf.first_second, buf.last_second = None, None, None
+        buf.records, buf.size = [], 0
 
     def _path(self, partition: int, start: datetime) -> Path:
         rel = CapturePath(self.namespace, self.eventhub, partition, start).relative
@@ -169,8 +177,12 @@ class CaptureWriter:
         return self._path(partition, start).exists()
 
     def _write_file(self, partition: int, start: datetime, records: list[dict]) -> None:
+        # A sync marker derived from the path (instead of a random one) makes a file's bytes a
+        # pure function of its contents: re-running a simulation reproduces it exactly.
+        rel = CapturePath(self.namespace, self.eventhub, partition, start).relative
+        marker = hashlib.sha256(rel.encode()).digest()[:16]
         data = io.BytesIO()
-        fastavro.writer(data, CAPTURE_SCHEMA, records, codec="deflate")
+        fastavro.writer(data, CAPTURE_SCHEMA, records, codec="deflate", sync_marker=marker)
         while True:
             final = self._path(partition, start)
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -187,19 +199,22 @@ class CaptureWriter:
         self.records_written += len(records)
 
     def _resume(self, partition: int) -> _PartitionBuffer:
-        """Continue sequence numbers and offsets after the newest file already on disk."""
+        """Continue sequence numbers and offsets after the newest record already on disk.
+
+        Walks files newest first and stops at the first one holding records (empty files, as
+        `write_empty` leaves them, carry no numbers).
+        """
         folder = self.root / self.namespace / self.eventhub / str(partition)
-        latest = _newest_capture_file(folder)
         buf = _PartitionBuffer()
-        if latest is None:
-            return buf
-        last = None
-        with latest.open("rb") as fh:
-            for last in fastavro.reader(fh, reader_schema=READ_SCHEMA):
-                pass
-        if last is not None:
-            buf.next_sequence = last["SequenceNumber"] + 1
-            buf.next_offset = int(last["Offset"]) + len(last["Body"] or b"")
+        for path in _capture_files_newest_first(folder):
+            last = None
+            with path.open("rb") as fh:
+                for last in fastavro.reader(fh, reader_schema=READ_SCHEMA):  # noqa: B007
+                    pass
+            if last is not None:
+                buf.next_sequence = last["SequenceNumber"] + 1
+                buf.next_offset = int(last["Offset"]) + len(last["Body"] or b"")
+                break
         return buf
 
 
@@ -214,18 +229,17 @@ def _enqueued_text(epoch_s: int) -> str:
     return format_enqueued_time(datetime.fromtimestamp(epoch_s, tz=UTC))
 
 
-def _newest_capture_file(folder: Path) -> Path | None:
-    """Walk the zero-padded date folders from the newest down, without listing all history."""
+def _capture_files_newest_first(folder: Path, depth: int = 0) -> Iterator[Path]:
+    """Capture files below a partition folder, newest first, listing folders only as needed.
+
+    The zero-padded {YYYY}/{MM}/{DD}/{HH}/{mm}/{ss}.avro names sort in time order.
+    """
     if not folder.is_dir():
-        return None
-    level = [folder]
-    for depth in range(6):  # YYYY/MM/DD/HH/mm then the {ss}.avro files
-        current = level[-1]
-        names = sorted((p.name for p in current.iterdir() if not p.name.startswith(".")), reverse=True)
+        return
+    names = sorted((p.name for p in folder.iterdir() if not p.name.startswith(".")), reverse=True)
+    for name in names:
         if depth == 5:
-            files = [n for n in names if n.endswith(".avro")]
-            return current / files[0] if files else None
-        if not names:
-            return None
-        level.append(current / names[0])
-    return None
+            if name.endswith(".avro"):
+                yield folder / name
+        else:
+            yield from _capture_files_newest_first(folder / name, depth + 1)

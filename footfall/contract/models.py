@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     TypeAdapter,
+    model_validator,
 )
 
 AGE_BANDS = ("0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
@@ -26,8 +27,8 @@ EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 def format_utc(ts: datetime) -> str:
     """ISO-8601 UTC with milliseconds and a `Z`, the only timestamp form the contract accepts."""
-    ts = ts.astimezone(UTC)
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+    # isoformat is several times faster than strftime, and this runs for every event.
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _require_tz(ts: datetime) -> datetime:
@@ -78,6 +79,13 @@ class ZoneVisit(_Event):
     enter_time: UtcTime
     exit_time: UtcTime
     dwell_s: Annotated[float, Field(ge=0, le=86400)]
+
+    @model_validator(mode="after")
+    def _exit_not_before_enter(self) -> ZoneVisit:
+        # The schema's `x-not-before` keyword on exit_time.
+        if self.exit_time < self.enter_time:
+            raise ValueError("exit_time is before enter_time")
+        return self
 
 
 class Occupancy(_Event):

@@ -175,22 +175,31 @@ def _violation(field: str, rule: str) -> str:
 
 
 def _is_json_type(raw: str, kind: str) -> str:
-    """SQL that is TRUE when raw JSON text `raw` is of JSON Schema type `kind`."""
-    if kind == "string":
-        return f"left({raw}, 1) = '\"'"
-    if kind == "number":
-        return f"TRY_CAST({raw} AS DOUBLE) IS NOT NULL"
-    if kind == "integer":
-        return f"TRY_CAST({raw} AS DOUBLE) IS NOT NULL AND TRY_CAST({raw} AS DOUBLE) = round(TRY_CAST({raw} AS DOUBLE))"
-    if kind == "boolean":
-        return f"{raw} IN ('true', 'false')"
+    """SQL that is TRUE when raw JSON text `raw` (of a present key) is of JSON type `kind`.
+
+    `json_transform(..., "JSON")` turns a JSON null into SQL NULL, so null is `raw IS NULL`
+    once the key is known to be present; every other type needs a non-NULL raw text.
+    """
     if kind == "null":
-        return f"{raw} = 'null'"
-    if kind == "object":
-        return f"left({raw}, 1) = '{{'"
-    if kind == "array":
-        return f"left({raw}, 1) = '['"
-    raise ValueError(f"events schema: unsupported JSON type {kind!r}")
+        return f"{raw} IS NULL"
+    number = f"{raw} NOT IN ('true', 'false') AND TRY_CAST({raw} AS DOUBLE) IS NOT NULL"
+    predicates = {
+        "string": f"left({raw}, 1) = '\"'",
+        "number": number,  # DuckDB casts true/false to numbers; JSON Schema does not
+        "integer": f"{number} AND TRY_CAST({raw} AS DOUBLE) = round(TRY_CAST({raw} AS DOUBLE))",
+        "boolean": f"{raw} IN ('true', 'false')",
+        "object": f"left({raw}, 1) = '{{'",
+        "array": f"left({raw}, 1) = '['",
+    }
+    if kind not in predicates:
+        raise ValueError(f"events schema: unsupported JSON type {kind!r}")
+    return f"({raw} IS NOT NULL AND {predicates[kind]})"
+
+
+def _has_key(spec: FieldSpec) -> str:
+    """SQL that is TRUE when the leaf's key is present (possibly with a null value)."""
+    keys = "_keys" if len(spec.path) == 1 else f"_k_{spec.path[0]}"
+    return f"list_contains({keys}, {_lit(spec.path[-1])})"
 
 
 def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
@@ -198,14 +207,16 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     raw = _raw(spec)
     out: list[tuple[str, str]] = []
     if spec.required:
-        out.append((f"{raw} IS NULL", "required"))
-    allowed = " OR ".join(f"({_is_json_type(raw, kind)})" for kind in spec.types)
-    out.append((f"{raw} IS NOT NULL AND NOT ({allowed})", "type: " + " | ".join(spec.types)))
-    present = f"{raw} IS NOT NULL AND {raw} <> 'null'"
+        out.append((f"NOT coalesce({_has_key(spec)}, false)", "required"))
+    allowed = " OR ".join(_is_json_type(raw, kind) for kind in spec.types)
+    out.append((f"coalesce({_has_key(spec)}, false) AND NOT coalesce({allowed}, false)",
+                "type: " + " | ".join(spec.types)))
+    present = f"{raw} IS NOT NULL"  # value checks apply to non-null values
     number = f"TRY_CAST({raw} AS DOUBLE)"
     s = _string(spec)
     if spec.const is not None:
-        out.append((f"{present} AND {number} IS DISTINCT FROM {spec.const}", f"const: {spec.const}"))
+        out.append((f"{present} AND ({raw} IN ('true', 'false') OR {number} IS DISTINCT FROM "
+                    f"{spec.const})", f"const: {spec.const}"))
     if spec.enum is not None:
         out.append((f"{present} AND NOT list_contains({_list(spec.enum)}, {s})", "enum"))
     if spec.max_length is not None:
@@ -229,7 +240,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
                     f"maxItems: {spec.max_items}"))
     if spec.items is not None:
         elements = f"json_transform({raw}, '[\"JSON\"]')"
-        item_ok = " OR ".join(f"({_is_json_type('x', k)})" for k in spec.items.types)
+        item_ok = " OR ".join(_is_json_type("x", k) for k in spec.items.types)
         out.append((f"{present} AND list_bool_or(list_transform({elements}, "
                     f"lambda x: NOT ({item_ok})))", "items: type"))
         if spec.items.minimum is not None:
@@ -239,7 +250,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     extra = spec.additional_properties
     if extra is not None:
         members = f"json_extract({raw}, '$.*')"
-        value_ok = " OR ".join(f"({_is_json_type('CAST(x AS VARCHAR)', k)})" for k in extra.types)
+        value_ok = " OR ".join(_is_json_type("CAST(x AS VARCHAR)", k) for k in extra.types)
         out.append((f"{present} AND list_bool_or(list_transform({members}, "
                     f"lambda x: NOT ({value_ok})))", "additionalProperties: type"))
         if extra.max_length is not None:
@@ -342,14 +353,16 @@ def parse_sql() -> str:
 
 @cache
 def nested_sql() -> str:
-    """Select list adding `_o_<object>`: raw members of fixed-shape objects, over `_r`."""
+    """Select list adding `_o_<object>` (raw members) and `_k_<object>` (keys) over `_r`."""
     cols = []
     for obj, keys in _nested().items():
         shape = _lit(json.dumps({k: "JSON" for k in keys}))
+        is_object = f"left(_r.{_quote(obj)}, 1) = '{{'"
         cols.append(
-            f"CASE WHEN left(_r.{_quote(obj)}, 1) = '{{' "
-            f"THEN json_transform(_r.{_quote(obj)}, {shape}) END AS _o_{obj}"
+            f"CASE WHEN {is_object} THEN json_transform(_r.{_quote(obj)}, {shape}) END "
+            f"AS _o_{obj}"
         )
+        cols.append(f"CASE WHEN {is_object} THEN json_keys(_r.{_quote(obj)}) END AS _k_{obj}")
     return ", ".join(cols) or "NULL AS _no_nested"
 
 

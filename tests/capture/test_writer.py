@@ -140,15 +140,19 @@ def test_size_window_rolls_within_a_time_window(tmp_path: Path) -> None:
     _assert_names_fit_records(tmp_path, 300)
 
 
-def test_size_window_with_many_files_in_one_second(tmp_path: Path) -> None:
-    """Several size cuts within one second must still be named no later than their records."""
+def test_size_window_never_splits_one_second(tmp_path: Path) -> None:
+    """Paths have whole seconds: a full file is only cut when the second changes, so every file
+    is named no later than its first record and no two files of a stream clash."""
     bodies = [bytes([65 + i]) * 60 for i in range(8)]
     with CaptureWriter(tmp_path, partition_count=1, window_s=300, max_bytes=50) as w:
-        for body in bodies:
+        for body in bodies[:4]:
             w.append(body, partition_key=KEY, enqueued_time=T0)
+        for body in bodies[4:]:
+            w.append(body, partition_key=KEY, enqueued_time=T0 + timedelta(seconds=1))
     by_file = records_by_file(tmp_path)
-    assert len(by_file) == 8
+    assert [len(recs) for recs in by_file.values()] == [4, 4]
     assert [r["Body"] for recs in by_file.values() for r in recs] == bodies
+    assert [window_start(tmp_path, tmp_path / p) for p in by_file][1] == T0 + timedelta(seconds=1)
     _assert_names_fit_records(tmp_path, 300)
 
 
