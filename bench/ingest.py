@@ -33,7 +33,7 @@ STORES = 50
 
 
 def _bodies(n: int, seed: int = 1):  # noqa: ANN202 - generator of (store, time, body)
-    """A realistic mix: crossings, zone visits, occupancy, faces, heartbeats, spread over the hour."""
+    """A realistic mix of crossings, zone visits, occupancy and faces over the hour."""
     rnd = random.Random(seed)
     fmt = "%Y-%m-%dT%H:%M:%S"
     for i in range(n):
@@ -48,21 +48,27 @@ def _bodies(n: int, seed: int = 1):  # noqa: ANN202 - generator of (store, time,
         kind = i % 10
         visitor = f"{rnd.getrandbits(64):016x}"
         if kind < 3:
-            tail = (f'"event_type":"line_crossing","line_id":"main-door",'
-                    f'"direction":"{"in" if kind % 2 else "out"}","visitor_id":"{visitor}"}}')
+            tail = (
+                f'"event_type":"line_crossing","line_id":"main-door",'
+                f'"direction":"{"in" if kind % 2 else "out"}","visitor_id":"{visitor}"}}'
+            )
         elif kind < 7:
             enter = t - timedelta(seconds=4.2)
             es = enter.strftime(fmt) + f".{enter.microsecond // 1000:03d}Z"
-            tail = (f'"event_type":"zone_visit","zone_id":"promo-table","visitor_id":"{visitor}",'
-                    f'"enter_time":"{es}","exit_time":"{ts}","dwell_s":4.2}}')
+            tail = (
+                f'"event_type":"zone_visit","zone_id":"promo-table","visitor_id":"{visitor}",'
+                f'"enter_time":"{es}","exit_time":"{ts}","dwell_s":4.2}}'
+            )
         elif kind < 9:
             tail = f'"event_type":"occupancy","zone_id":"aisle-1","count":{kind},"period_s":60}}'
         else:
-            tail = (f'"event_type":"face_observation","visitor_id":"{visitor}","zone_id":"promo-table",'
-                    f'"age_band":"25-34","gender":"female","gender_confidence":0.91,'
-                    f'"emotions":{{"angry":0.01,"disgust":0.0,"fear":0.02,"happy":0.6,"sad":0.05,'
-                    f'"surprise":0.07,"neutral":0.25}},"dominant_emotion":"happy","valence":0.5,'
-                    f'"face_quality":0.8,"frames":6}}')
+            tail = (
+                f'"event_type":"face_observation","visitor_id":"{visitor}","zone_id":"promo-table",'
+                f'"age_band":"25-34","gender":"female","gender_confidence":0.91,'
+                f'"emotions":{{"angry":0.01,"disgust":0.0,"fear":0.02,"happy":0.6,"sad":0.05,'
+                f'"surprise":0.07,"neutral":0.25}},"dominant_emotion":"happy","valence":0.5,'
+                f'"face_quality":0.8,"frames":6}}'
+            )
         yield store, t, (head + tail).encode()
 
 
@@ -119,13 +125,21 @@ def measure(kind: str, capture: Path, workdir: Path) -> dict:
             result = build_events_partition(conn, settings, HOUR)
         records = raw.records
         elapsed = time.perf_counter() - started
-        return {"kind": kind, "records": records, "seconds": elapsed, "peak_mb": _peak_mb(),
-                "raw_events_s": middle - started, "events_s": elapsed - (middle - started),
-                "events": result.events, "quarantined": result.quarantined}
+        return {
+            "kind": kind,
+            "records": records,
+            "seconds": elapsed,
+            "peak_mb": _peak_mb(),
+            "raw_events_s": middle - started,
+            "events_s": elapsed - (middle - started),
+            "events": result.events,
+            "quarantined": result.quarantined,
+        }
     elif kind == "dagster":
         from dagster import AssetKey, DagsterInstance
 
         from footfall_assets.definitions import build_definitions
+        from footfall_assets.materialize import events_metadata
 
         root = workdir / "dagster-root"
         root.mkdir(exist_ok=True)
@@ -137,20 +151,20 @@ def measure(kind: str, capture: Path, workdir: Path) -> dict:
         keys = [AssetKey("raw_events"), AssetKey("events"), AssetKey("quarantined_events")]
         started = time.perf_counter()
         result = job.execute_in_process(
-            instance=DagsterInstance.ephemeral(), partition_key=HOUR.strftime("%Y-%m-%d-%H:%M"),
+            instance=DagsterInstance.ephemeral(),
+            partition_key=HOUR.strftime("%Y-%m-%d-%H:%M"),
             asset_selection=keys,
         )
         assert result.success
-        records = next(
-            e.event_specific_data.materialization.metadata["raw_records"].value
-            for e in result.all_events
-            if e.is_step_materialization
-            and e.event_specific_data.materialization.asset_key == AssetKey("events")
-        )
+        records = events_metadata(result)["raw_records"].value
     else:
         raise ValueError(kind)
-    return {"kind": kind, "records": records, "seconds": time.perf_counter() - started,
-            "peak_mb": _peak_mb()}
+    return {
+        "kind": kind,
+        "records": records,
+        "seconds": time.perf_counter() - started,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def main() -> None:
@@ -168,14 +182,26 @@ def main() -> None:
     results = {}
     for kind in ("read", "read_fastavro", "pipeline", "dagster"):
         out = subprocess.run(
-            [sys.executable, __file__, "--events", str(args.events), "--workdir",
-             str(args.workdir), "--measure", kind],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--events",
+                str(args.events),
+                "--workdir",
+                str(args.workdir),
+                "--measure",
+                kind,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
     floor = results["read"]
-    print(f"\none hourly partition, {floor['records']:,} capture records, "
-          f"{len(list(capture.rglob('*.avro')))} files\n")
+    print(
+        f"\none hourly partition, {floor['records']:,} capture records, "
+        f"{len(list(capture.rglob('*.avro')))} files\n"
+    )
     print(f"{'measurement':<34} {'seconds':>8} {'events/s':>11} {'peak MB':>8} {'vs read':>8}")
     labels = {
         "read": "read Avro (platform reader, floor)",
@@ -185,11 +211,15 @@ def main() -> None:
     }
     for kind, r in results.items():
         rate = r["records"] / r["seconds"]
-        print(f"{labels[kind]:<34} {r['seconds']:>8.2f} {rate:>11,.0f} {r['peak_mb']:>8.0f} "
-              f"{r['seconds'] / floor['seconds']:>7.2f}x")
+        print(
+            f"{labels[kind]:<34} {r['seconds']:>8.2f} {rate:>11,.0f} {r['peak_mb']:>8.0f} "
+            f"{r['seconds'] / floor['seconds']:>7.2f}x"
+        )
     p = results["pipeline"]
-    print(f"\n  raw_events {p['raw_events_s']:.2f} s, events {p['events_s']:.2f} s; "
-          f"{p['events']:,} events, {p['quarantined']:,} quarantined")
+    print(
+        f"\n  raw_events {p['raw_events_s']:.2f} s, events {p['events_s']:.2f} s; "
+        f"{p['events']:,} events, {p['quarantined']:,} quarantined"
+    )
     print("target: >= 100,000 events/s, < 2,048 MB peak")
 
 

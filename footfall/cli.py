@@ -93,24 +93,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="footfall", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--data-dir", help="where local runs keep their data (default $FOOTFALL_DATA_DIR, else ./data)"
+        "--data-dir",
+        help="where local runs keep their data (default $FOOTFALL_DATA_DIR, else ./data)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sim = sub.add_parser("simulate", parents=[common], help="write a synthetic chain's capture files")
+    sim = sub.add_parser(
+        "simulate", parents=[common], help="write a synthetic chain's capture files"
+    )
     sim.add_argument("--stores", type=_positive, required=True, help="number of stores")
     sim.add_argument("--days", type=_positive, required=True, help="days to simulate")
     sim.add_argument("--start", type=_date, required=True, help="first day (YYYY-MM-DD)")
     sim.add_argument("--seed", type=int, default=0, help="random seed (same seed, same files)")
     sim.add_argument(
-        "--bad-share", type=_share, default=0.0,
+        "--bad-share",
+        type=_share,
+        default=0.0,
         help="extra share of bad input to inject (malformed, invalid, duplicate, late, future)",
     )
     sim.add_argument("--visitors-per-day", type=_positive, default=600, help="average per store")
     sim.set_defaults(func=cmd_simulate)
 
     mat = sub.add_parser(
-        "materialize", parents=[common],
+        "materialize",
+        parents=[common],
         help="build every asset for every partition that has data (in-process, through Dagster)",
     )
     mat.set_defaults(func=cmd_materialize)

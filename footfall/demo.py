@@ -19,7 +19,10 @@ def _already_simulated(root: Path, stores: int, days: int, start: dt.date) -> bo
         return False
     params = json.loads(truth.read_text(encoding="utf-8")).get("parameters", {})
     return (params.get("stores"), params.get("days"), params.get("start"), params.get("seed")) == (
-        stores, days, start.isoformat(), SEED
+        stores,
+        days,
+        start.isoformat(),
+        SEED,
     )
 
 
@@ -38,8 +41,15 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
                 f"{root}: holds other capture data; use an empty --data-dir for the demo"
             )
         print(f"simulating {stores} stores for {days} days from {start}")
-        simulate(root, stores=stores, days=days, start=start, seed=SEED, bad_share=0.01,
-                 progress=lambda msg: print(msg, flush=True))
+        simulate(
+            root,
+            stores=stores,
+            days=days,
+            start=start,
+            seed=SEED,
+            bad_share=0.01,
+            progress=lambda msg: print(msg, flush=True),
+        )
     summary = materialize_all(root, local_instance(root), progress=lambda m: print(m, flush=True))
 
     warehouse = root / "warehouse.duckdb"
@@ -66,5 +76,7 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
     if summary.failed_checks:
         print(f"failed checks: {', '.join(sorted(set(summary.failed_checks)))}")
     print(f"warehouse: {warehouse} (schema marts: dim_store, fact_footfall_hourly)")
-    print(f"Dagster UI: DAGSTER_HOME={dagster_home(root)} FOOTFALL_DATA_DIR={root} "
-          ".venv/bin/dagster dev -w workspace.yaml")
+    print(
+        f"Dagster UI: DAGSTER_HOME={dagster_home(root)} FOOTFALL_DATA_DIR={root} "
+        ".venv/bin/dagster dev -w workspace.yaml"
+    )

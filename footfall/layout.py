@@ -162,7 +162,9 @@ def parse_layout(text: str, source: str = "<string>") -> StoreLayout:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise LayoutError(f"{source}:{where}: not valid YAML: {problem}") from exc
     if not isinstance(data, dict):
-        raise LayoutError(f"{source}: <root>: expected a mapping with store, layout_version, cameras")
+        raise LayoutError(
+            f"{source}: <root>: expected a mapping with store, layout_version, cameras"
+        )
     try:
         return StoreLayout.model_validate(data)
     except ValidationError as exc:

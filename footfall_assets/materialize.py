@@ -7,6 +7,8 @@ hours (dbt start-up costs seconds, so one invocation per hour would dominate).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,8 +53,25 @@ def _check_failures(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResu
     return failures
 
 
+# Runs log to the instance (the UI shows everything); the terminal gets warnings only.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def events_metadata(result) -> dict:  # noqa: ANN001 - ExecuteInProcessResult
+    """The `events` materialization's metadata (raw, valid, duplicate, quarantined counts)."""
+    return next(
+        m.metadata
+        for m in result.asset_materializations_for_node("validated_events")
+        if m.asset_key == AssetKey("events")
+    )
+
+
 def _run(job, instance: DagsterInstance, **kwargs):  # noqa: ANN001, ANN202
-    result = job.execute_in_process(instance=instance, raise_on_error=False, **kwargs)
+    # dagster-dbt echoes dbt's own log lines on stdout; the progress lines are the summary.
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET, **kwargs
+        )
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         detail = failed[0].event_specific_data.error.message.strip() if failed else "unknown"
@@ -74,13 +93,16 @@ def materialize_all(
 
     progress("store layouts and dimensions")
     result = _run(
-        global_job, instance,
+        global_job,
+        instance,
         asset_selection=[AssetKey("store_layouts"), *dbt_dimensions.keys],
     )
     summary.failed_checks += _check_failures(result)
 
     storage, warehouse, settings = (
-        resources["capture_storage"], resources["warehouse"], resources["ingest_settings"]
+        resources["capture_storage"],
+        resources["warehouse"],
+        resources["ingest_settings"],
     )
     files = [f for stream in storage.streams() for f in storage.files_after(stream, None)]
     progress(f"indexing {len(files)} capture files in {storage.describe()}")
@@ -97,12 +119,7 @@ def materialize_all(
     for i, key in enumerate(summary.partitions, start=1):
         result = _run(hourly, instance, partition_key=key, asset_selection=INGEST_KEYS)
         summary.failed_checks += _check_failures(result)
-        meta = next(
-            m.metadata for m in (
-                e.event_specific_data.materialization for e in result.all_events
-                if e.is_step_materialization
-            ) if m.asset_key == AssetKey("events")
-        )
+        meta = events_metadata(result)
         summary.raw_records += meta["raw_records"].value
         summary.events += meta["dagster/row_count"].value
         summary.duplicates += meta["duplicates"].value
@@ -116,7 +133,9 @@ def materialize_all(
     first, last = summary.partitions[0], summary.partitions[-1]
     progress(f"dbt models for {first} .. {last}")
     result = _run(
-        hourly, instance, asset_selection=list(dbt_partitioned.keys),
+        hourly,
+        instance,
+        asset_selection=list(dbt_partitioned.keys),
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
     )
     summary.failed_checks += _check_failures(result)

@@ -7,7 +7,6 @@ the same placement rules `raw_events` uses), and one run is requested per touche
 names the hour and the files, so the same file never triggers the same partition twice.
 """
 
-
 import hashlib
 import json
 from collections import defaultdict
@@ -23,7 +22,11 @@ from dagster import (
 )
 
 from footfall_assets.ingest.decode import decode_files
-from footfall_assets.ingest.partitioning import from_partition_key, partitions_by_file
+from footfall_assets.ingest.partitioning import (
+    from_partition_key,
+    partitions_by_file,
+    to_partition_key,
+)
 from footfall_assets.jobs import hourly_ingest_job
 from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import CaptureFile, CaptureStorage, IngestSettings
@@ -54,11 +57,8 @@ def _new_files(
 
 
 def _in_partitions(key: str, now: datetime) -> bool:
-    start = from_partition_key(key)
-    first = datetime.strptime(HOURLY.start.strftime("%Y-%m-%d %H"), "%Y-%m-%d %H").replace(
-        tzinfo=UTC
-    )
-    return first <= start <= now
+    """Whether the hour exists in the partitions (from their start to the current hour)."""
+    return HOURLY.start <= from_partition_key(key) <= now
 
 
 @sensor(
@@ -90,7 +90,7 @@ def capture_arrival_sensor(
     for bad in decoded.damaged:
         # raw_events files a damaged file under the hour it is named for as well.
         hour = next(f for f in files if f.path == bad.path).parsed.window_start
-        key = hour.replace(minute=0, second=0).strftime("%Y-%m-%d-%H:%M")
+        key = to_partition_key(hour.replace(minute=0, second=0))
         by_file.setdefault(bad.path, {}).setdefault(key, 0)
         context.log.warning(f"capture file {bad.path} is damaged: {bad.error}")
 

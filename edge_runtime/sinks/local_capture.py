@@ -30,7 +30,9 @@ class LocalCaptureSink:
         partition_count: int = 4,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        self._writer = CaptureWriter(capture_root, window_s=window_s, partition_count=partition_count)
+        self._writer = CaptureWriter(
+            capture_root, window_s=window_s, partition_count=partition_count
+        )
         self._clock = clock
 
     def send(self, events: Iterable[Event]) -> None:

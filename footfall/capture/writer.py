@@ -21,11 +21,11 @@ import fastavro
 
 from footfall.capture.format import (
     CAPTURE_SCHEMA,
-    READ_SCHEMA,
     CapturePath,
     format_enqueued_time,
     partition_for_key,
 )
+from footfall.capture.reader import read_capture
 
 PropertyValue = int | float | str | bytes
 
@@ -98,8 +98,10 @@ class CaptureWriter:
         second = enqueued_time.replace(microsecond=0)
         # A full file is cut only when the second changes: paths have whole seconds, so the
         # next file can then be named for its own first record without clashing.
-        size_cut = buf.size >= self.max_bytes and buf.last_second is not None and (
-            second > buf.last_second
+        size_cut = (
+            buf.size >= self.max_bytes
+            and buf.last_second is not None
+            and (second > buf.last_second)
         )
         if buf.window_start is not None and (window != buf.window_start or size_cut):
             self._flush(partition)
@@ -125,7 +127,7 @@ class CaptureWriter:
         buf.size += size
 
     def flush_until(self, now: datetime) -> None:
-        """Close every window that ended at or before `now` (a live writer calls this on a timer)."""
+        """Close every window that ended by `now` (a live writer calls this on a timer)."""
         for partition, buf in enumerate(self._buffers):
             if buf.window_start is not None and buf.window_start + self._window <= now:
                 self._flush(partition)
@@ -163,9 +165,9 @@ class CaptureWriter:
         self._write_file(partition, start, buf.records)
         if self.write_empty:
             for other in range(self.partition_count):
-                if other != partition and self._buffers[other].window_start is None:
-                    if not self._exists(other, buf.window_start):
-                        self._write_file(other, buf.window_start, [])
+                idle = other != partition and self._buffers[other].window_start is None
+                if idle and not self._exists(other, buf.window_start):
+                    self._write_file(other, buf.window_start, [])
         buf.window_start, buf.first_second, buf.last_second = None, None, None
         buf.records, buf.size = [], 0
 
@@ -187,7 +189,10 @@ class CaptureWriter:
             final = self._path(partition, start)
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = final.parent / f".{final.name}.{os.getpid()}.tmp"
-            tmp.write_bytes(data.getvalue())
+            with tmp.open("wb") as fh:
+                fh.write(data.getvalue())
+                fh.flush()
+                os.fsync(fh.fileno())  # durable before it becomes visible (power cuts)
             try:
                 os.link(tmp, final)  # atomic and never overwrites another writer's file
                 break
@@ -201,19 +206,18 @@ class CaptureWriter:
     def _resume(self, partition: int) -> _PartitionBuffer:
         """Continue sequence numbers and offsets after the newest record already on disk.
 
-        Walks files newest first and stops at the first one holding records (empty files, as
-        `write_empty` leaves them, carry no numbers).
+        Walks files newest first and stops at the first one holding a readable record: empty
+        files (as `write_empty` leaves them) carry no numbers, and a file damaged by a power
+        cut must not stop the writer from starting; its readable records still count.
         """
         folder = self.root / self.namespace / self.eventhub / str(partition)
         buf = _PartitionBuffer()
         for path in _capture_files_newest_first(folder):
-            last = None
-            with path.open("rb") as fh:
-                for last in fastavro.reader(fh, reader_schema=READ_SCHEMA):  # noqa: B007
-                    pass
-            if last is not None:
-                buf.next_sequence = last["SequenceNumber"] + 1
-                buf.next_offset = int(last["Offset"]) + len(last["Body"] or b"")
+            table = read_capture(path.read_bytes()).table
+            if table.num_rows:
+                last = table.slice(table.num_rows - 1).to_pylist()[0]
+                buf.next_sequence = last["sequence_number"] + 1
+                buf.next_offset = int(last["offset"]) + len(last["body"] or b"")
                 break
         return buf
 

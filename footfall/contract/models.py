@@ -37,7 +37,9 @@ def _require_tz(ts: datetime) -> datetime:
     return ts.astimezone(UTC)
 
 
-UtcTime = Annotated[datetime, AfterValidator(_require_tz), PlainSerializer(format_utc, return_type=str)]
+UtcTime = Annotated[
+    datetime, AfterValidator(_require_tz), PlainSerializer(format_utc, return_type=str)
+]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)]
 VisitorId = Annotated[str, Field(pattern=r"^[0-9a-f]{16,64}$")]
 Probability = Annotated[float, Field(ge=0, le=1)]

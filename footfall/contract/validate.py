@@ -14,13 +14,13 @@ from functools import cache
 from typing import Any
 
 import jsonschema
-from jsonschema import validators
-
-from footfall.contract.schema import allowed_top_level_keys, event_fields, load_schema
 
 # `format: date-time` is only enforced when rfc3339-validator is importable (a pinned
 # dependency); without it jsonschema silently accepts any string.
 import rfc3339_validator  # noqa: F401, I001  (imported for its side effect on jsonschema)
+from jsonschema import validators
+
+from footfall.contract.schema import allowed_top_level_keys, event_fields, load_schema
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,10 @@ class EventViolation:
     message: str
 
     def __str__(self) -> str:
-        return (f"event {self.event_id or '<no id>'}: field '{self.field}' violates "
-                f"'{self.rule}': {self.message}")
+        return (
+            f"event {self.event_id or '<no id>'}: field '{self.field}' violates "
+            f"'{self.rule}': {self.message}"
+        )
 
 
 def _ecma_pattern(validator, pattern: str, instance: Any, schema: dict):  # noqa: ANN001, ANN202
@@ -80,8 +82,12 @@ def _not_before_violations(event: dict[str, Any], event_id: str | None) -> list[
         try:
             if datetime.fromisoformat(late) < datetime.fromisoformat(early):
                 out.append(
-                    EventViolation(event_id, spec.name, f"x-not-before: {spec.not_before}",
-                                   f"{late} is before {spec.not_before} {early}")
+                    EventViolation(
+                        event_id,
+                        spec.name,
+                        f"x-not-before: {spec.not_before}",
+                        f"{late} is before {spec.not_before} {early}",
+                    )
                 )
         except (TypeError, ValueError):
             continue  # missing or malformed timestamps are reported by the schema itself

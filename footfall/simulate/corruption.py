@@ -52,8 +52,11 @@ def violate(body: bytes, rng: np.random.Generator, fresh_id: str) -> tuple[bytes
     so it never shares an id with an event the platform accepts.
     """
     event = json.loads(body)
-    options = [name for name, (types, _) in _VIOLATIONS.items()
-               if types is None or event["event_type"] in types]
+    options = [
+        name
+        for name, (types, _) in _VIOLATIONS.items()
+        if types is None or event["event_type"] in types
+    ]
     variant = options[int(rng.integers(len(options)))]
     event["event_id"] = fresh_id
     _VIOLATIONS[variant][1](event, rng)
@@ -61,8 +64,9 @@ def violate(body: bytes, rng: np.random.Generator, fresh_id: str) -> tuple[bytes
 
 
 def _drop_required(event: dict[str, Any], rng: np.random.Generator) -> None:
-    required = [f.path[0] for f in event_fields(event["event_type"])
-                if f.required and len(f.path) == 1]
+    required = [
+        f.path[0] for f in event_fields(event["event_type"]) if f.required and len(f.path) == 1
+    ]
     del event[required[int(rng.integers(len(required)))]]
 
 

@@ -76,9 +76,15 @@ class Emitter:
         device = self._plan.device_id(camera)
         for visitor_id, ms in zip(visitor_ids, at_ms, strict=True):
             event = LineCrossing(
-                event_id=self._ids.event_id(), event_time=to_datetime(ms), camera_id=camera,
-                device_id=device, line_id=line, direction=direction, visitor_id=visitor_id,
-                store_id=self._store_id, layout_version=self._version,
+                event_id=self._ids.event_id(),
+                event_time=to_datetime(ms),
+                camera_id=camera,
+                device_id=device,
+                line_id=line,
+                direction=direction,
+                visitor_id=visitor_id,
+                store_id=self._store_id,
+                layout_version=self._version,
             )
             self._add(ms, event, fact)
 
@@ -92,10 +98,17 @@ class Emitter:
             dwell_s = (leave - enter) / SECOND_MS
             exit_time = to_datetime(leave)
             event = ZoneVisit(
-                event_id=self._ids.event_id(), event_time=exit_time, camera_id=spec.camera_id,
-                device_id=self._plan.device_id(spec.camera_id), zone_id=spec.id,
-                visitor_id=visitor_id, enter_time=to_datetime(enter), exit_time=exit_time,
-                dwell_s=dwell_s, store_id=self._store_id, layout_version=self._version,
+                event_id=self._ids.event_id(),
+                event_time=exit_time,
+                camera_id=spec.camera_id,
+                device_id=self._plan.device_id(spec.camera_id),
+                zone_id=spec.id,
+                visitor_id=visitor_id,
+                enter_time=to_datetime(enter),
+                exit_time=exit_time,
+                dwell_s=dwell_s,
+                store_id=self._store_id,
+                layout_version=self._version,
             )
             self._add(leave, event, ZoneFact(spec.id, leave - enter, dwell_s >= spec.min_dwell_s))
 
@@ -112,21 +125,35 @@ class Emitter:
         zones = self._plan.zones
         emotions = faces.emotions.tolist()
         columns = zip(
-            faces.visit.tolist(), emotions, faces.dominant.tolist(), faces.valence.tolist(),
-            faces.gender_confidence.tolist(), faces.face_quality.tolist(),
-            faces.frames.tolist(), strict=True,
+            faces.visit.tolist(),
+            emotions,
+            faces.dominant.tolist(),
+            faces.valence.tolist(),
+            faces.gender_confidence.tolist(),
+            faces.face_quality.tolist(),
+            faces.frames.tolist(),
+            strict=True,
         )
         for v, scores, dominant, valence, confidence, quality, frames in columns:
             spec = zones[zone[v]]
             age_band, sex = AGE_BANDS[age[v]], GENDERS[gender[v]]
             event = FaceObservation(
-                event_id=self._ids.event_id(), event_time=to_datetime(at_ms[v]),
-                camera_id=spec.camera_id, device_id=self._plan.device_id(spec.camera_id),
-                visitor_id=visitor_ids[v], zone_id=spec.id, age_band=age_band, gender=sex,
+                event_id=self._ids.event_id(),
+                event_time=to_datetime(at_ms[v]),
+                camera_id=spec.camera_id,
+                device_id=self._plan.device_id(spec.camera_id),
+                visitor_id=visitor_ids[v],
+                zone_id=spec.id,
+                age_band=age_band,
+                gender=sex,
                 gender_confidence=confidence,
                 emotions=Emotions(**dict(zip(EMOTIONS, scores, strict=True))),
-                dominant_emotion=EMOTIONS[dominant], valence=valence, face_quality=quality,
-                frames=frames, store_id=self._store_id, layout_version=self._version,
+                dominant_emotion=EMOTIONS[dominant],
+                valence=valence,
+                face_quality=quality,
+                frames=frames,
+                store_id=self._store_id,
+                layout_version=self._version,
             )
             self._add(at_ms[v], event, FaceFact(visitor_ids[v], age_band, sex))
 
@@ -135,9 +162,15 @@ class Emitter:
         device = self._plan.device_id(spec.camera_id)
         for ms, count in zip(at_ms.tolist(), counts.tolist(), strict=True):
             event = Occupancy(
-                event_id=self._ids.event_id(), event_time=to_datetime(ms),
-                camera_id=spec.camera_id, device_id=device, zone_id=spec.id, count=count,
-                period_s=period_s, store_id=self._store_id, layout_version=self._version,
+                event_id=self._ids.event_id(),
+                event_time=to_datetime(ms),
+                camera_id=spec.camera_id,
+                device_id=device,
+                zone_id=spec.id,
+                count=count,
+                period_s=period_s,
+                store_id=self._store_id,
+                layout_version=self._version,
             )
             self._add(ms, event, None)
 
@@ -147,25 +180,44 @@ class Emitter:
         device = self._plan.device_id(camera)
         for ms, row in zip(ends_ms.tolist(), cells.tolist(), strict=True):
             event = Heatmap(
-                event_id=self._ids.event_id(), event_time=to_datetime(ms), camera_id=camera,
-                device_id=device, grid_rows=GRID, grid_cols=GRID, period_s=period_s, cells=row,
-                store_id=self._store_id, layout_version=self._version,
+                event_id=self._ids.event_id(),
+                event_time=to_datetime(ms),
+                camera_id=camera,
+                device_id=device,
+                grid_rows=GRID,
+                grid_cols=GRID,
+                period_s=period_s,
+                cells=row,
+                store_id=self._store_id,
+                layout_version=self._version,
             )
             self._add(ms, event, None)
 
     def heartbeats(self, camera: str, beats: Heartbeats) -> None:
         device = self._plan.device_id(camera)
         columns = zip(
-            beats.at_ms.tolist(), beats.fps.tolist(), beats.frames_processed.tolist(),
-            beats.frames_dropped.tolist(), beats.outbox_depth.tolist(), beats.uptime_s.tolist(),
+            beats.at_ms.tolist(),
+            beats.fps.tolist(),
+            beats.frames_processed.tolist(),
+            beats.frames_dropped.tolist(),
+            beats.outbox_depth.tolist(),
+            beats.uptime_s.tolist(),
             strict=True,
         )
         for ms, fps, processed, dropped, outbox, uptime in columns:
             event = Heartbeat(
-                event_id=self._ids.event_id(), event_time=to_datetime(ms), camera_id=camera,
-                device_id=device, fps=fps, frames_processed=processed, frames_dropped=dropped,
-                outbox_depth=outbox, uptime_s=uptime, model_versions=MODEL_VERSIONS,
-                store_id=self._store_id, layout_version=self._version,
+                event_id=self._ids.event_id(),
+                event_time=to_datetime(ms),
+                camera_id=camera,
+                device_id=device,
+                fps=fps,
+                frames_processed=processed,
+                frames_dropped=dropped,
+                outbox_depth=outbox,
+                uptime_s=uptime,
+                model_versions=MODEL_VERSIONS,
+                store_id=self._store_id,
+                layout_version=self._version,
             )
             self._add(ms, event, None)
 

@@ -79,9 +79,7 @@ def observe(
         emotions[:, _HAPPY] + 0.3 * emotions[:, _SURPRISE] - emotions[:, _NEGATIVE].sum(axis=1)
     )
     unknown = visitor_gender[seen] == GENDERS.index("unknown")
-    confidence = np.where(
-        unknown, rng.uniform(0.3, 0.6, len(seen)), rng.beta(8.0, 2.0, len(seen))
-    )
+    confidence = np.where(unknown, rng.uniform(0.3, 0.6, len(seen)), rng.beta(8.0, 2.0, len(seen)))
     seen_frames = dwell_s[seen] * _EDGE_FPS * rng.uniform(0.1, 0.8, len(seen))
     return FaceBatch(
         visit=seen,

@@ -104,8 +104,12 @@ def _displays(rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
     for p in products:
         product = _PRODUCTS[int(p)]
         min_dwell = float(rng.integers(4, 11)) / 2  # 2.0 .. 5.0 s in half seconds
-        zone = _zone(f"display-{product.lower().replace(' ', '-')}", f"{product} display",
-                     "display", min_dwell)
+        zone = _zone(
+            f"display-{product.lower().replace(' ', '-')}",
+            f"{product} display",
+            "display",
+            min_dwell,
+        )
         out.append({**zone, "product": product})
     return out
 

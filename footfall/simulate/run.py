@@ -61,8 +61,14 @@ def simulate(
     paths and truth (Avro sync markers are random, so file bytes differ). `bad_share` adds that
     many bad records per good event; see `footfall.simulate.transport`.
     """
-    _check(stores=stores, days=days, seed=seed, bad_share=bad_share,
-           visitors_per_day=visitors_per_day, partition_count=partition_count)
+    _check(
+        stores=stores,
+        days=days,
+        seed=seed,
+        bad_share=bad_share,
+        visitors_per_day=visitors_per_day,
+        partition_count=partition_count,
+    )
     say = progress or (lambda _message: None)
     data_dir = Path(data_dir)
     plans = _prepare_stores(data_dir, stores, start, seed)
@@ -130,7 +136,12 @@ def _prepare_stores(data_dir: Path, count: int, start: date, seed: int) -> list[
 
 
 def _check(
-    *, stores: int, days: int, seed: int, bad_share: float, visitors_per_day: int,
+    *,
+    stores: int,
+    days: int,
+    seed: int,
+    bad_share: float,
+    visitors_per_day: int,
     partition_count: int,
 ) -> None:
     """Reject arguments that cannot describe a simulation, with a one-line reason."""

@@ -105,8 +105,10 @@ def _emit_periodic(
     ends = period_ends(open_ms, close_ms, HEATMAP_PERIOD_MS)
     for camera, boot_ms in zip(plan.cameras, plan.boot_ms, strict=True):
         on_camera = [z for z, spec in enumerate(plan.zones) if spec.camera_id == camera]
-        seconds = [person_seconds(spans[z][:, 0], spans[z][:, 1], ends, HEATMAP_PERIOD_MS)
-                   for z in on_camera]
+        seconds = [
+            person_seconds(spans[z][:, 0], spans[z][:, 1], ends, HEATMAP_PERIOD_MS)
+            for z in on_camera
+        ]
         cells = heatmap(rng, seconds, [plan.zones[z].box for z in on_camera])
         emitter.heatmaps(camera, ends, cells, HEATMAP_PERIOD_MS / SECOND_MS)
         emitter.heartbeats(camera, heartbeats(rng, open_ms, close_ms, boot_ms))

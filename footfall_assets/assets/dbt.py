@@ -1,6 +1,5 @@
 """The dbt project as assets: staging views and curated marts, dbt tests as asset checks."""
 
-
 import json
 import os
 import subprocess
@@ -45,8 +44,15 @@ def _manifest_is_stale() -> bool:
 # parse (a few seconds) so the definitions always match the models.
 if _manifest_is_stale():
     subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
     )
 
@@ -62,9 +68,7 @@ class FootfallDbtTranslator(DagsterDbtTranslator):
         return [OWNER]
 
 
-TRANSLATOR = FootfallDbtTranslator(
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-)
+TRANSLATOR = FootfallDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 @contextmanager
@@ -112,7 +116,9 @@ def dbt_dimensions(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     backfill_policy=BackfillPolicy.single_run(),
     pool="warehouse",
 )
-def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+def dbt_partitioned(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse
+):
     """Staging views and partitioned marts for the run's hour window (a partition or a range)."""
     window = context.partition_time_window
     dbt_vars = {

@@ -1,6 +1,5 @@
 """Ingestion assets: Capture files -> `raw_events` -> `events` (+ `quarantined_events`)."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,

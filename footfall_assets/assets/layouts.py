@@ -1,6 +1,5 @@
 """Store layouts: the layout files as tables, the source of store names and time zones."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -58,9 +57,13 @@ def store_layouts(
             bad.append((str(path), str(exc)))
             continue
         version = layout.layout_version
-        stores.append((layout.store.id, layout.store.name, layout.store.timezone, version, str(path)))
+        stores.append(
+            (layout.store.id, layout.store.name, layout.store.timezone, version, str(path))
+        )
         for cam in layout.cameras:
-            lines.extend((layout.store.id, version, cam.id, ln.id, ln.in_direction) for ln in cam.lines)
+            lines.extend(
+                (layout.store.id, version, cam.id, ln.id, ln.in_direction) for ln in cam.lines
+            )
             zones.extend(
                 (layout.store.id, version, cam.id, z.id, z.name, z.type, z.product, z.min_dwell_s)
                 for z in cam.zones
@@ -70,7 +73,9 @@ def store_layouts(
         for statement in DDL:
             conn.execute(statement)
         for table, rows in (
-            ("stores", stores), ("store_lines", lines), ("store_zones", zones),
+            ("stores", stores),
+            ("store_lines", lines),
+            ("store_zones", zones),
             ("quarantined_layouts", bad),
         ):
             if rows:

@@ -1,6 +1,5 @@
 """Every raw record is accounted for: raw = events + duplicates + quarantined, per partition."""
 
-
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from footfall_assets.assets.metadata import naive_utc

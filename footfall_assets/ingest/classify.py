@@ -96,9 +96,7 @@ def build_events_partition(
     de-duplication works on narrow rows; only quarantined rows fetch their body again.
     """
     start = hour.astimezone(UTC).replace(tzinfo=None)
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}", [start]
-    )
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}", [start])
     # Among valid records the copy enqueued first wins; later copies are duplicates.
     conn.execute(
         """CREATE OR REPLACE TEMP TABLE ranked AS
@@ -114,14 +112,18 @@ def build_events_partition(
     conn.execute("BEGIN")
     try:
         events = replace_partition(
-            conn, "events", start,
+            conn,
+            "events",
+            start,
             f"""SELECT c.partition_start, {columns}, capture_file, sequence_number,
                        c.enqueued_time
                 FROM classified c JOIN ranked r USING (capture_file, sequence_number)
                 WHERE r._copy = 1""",
         )
         duplicates = replace_partition(
-            conn, "duplicate_events", start,
+            conn,
+            "duplicate_events",
+            start,
             """SELECT c.partition_start, r._event_id AS event_id, capture_file,
                       sequence_number, c.enqueued_time, r._kept_file AS kept_capture_file,
                       r._kept_seq AS kept_sequence_number
@@ -129,7 +131,9 @@ def build_events_partition(
                WHERE r._copy > 1""",
         )
         quarantined = replace_partition(
-            conn, "quarantined_events", start,
+            conn,
+            "quarantined_events",
+            start,
             f"""SELECT c.partition_start, capture_file, sequence_number, c.enqueued_time,
                        _event_id AS event_id, _event_type AS event_type, _reason AS reason,
                        _violation.field AS field, _violation.rule AS rule,
@@ -144,16 +148,20 @@ def build_events_partition(
         raise
     raw = conn.execute("SELECT count(*) FROM classified").fetchone()[0]  # type: ignore[index]
     reasons = Counter(
-        dict(conn.execute(
-            "SELECT _reason, count(*) FROM classified WHERE _reason IS NOT NULL GROUP BY 1"
-        ).fetchall())
+        dict(
+            conn.execute(
+                "SELECT _reason, count(*) FROM classified WHERE _reason IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
     )
     by_type = Counter(
-        dict(conn.execute(
-            """SELECT c._event_type, count(*) FROM ranked r
+        dict(
+            conn.execute(
+                """SELECT c._event_type, count(*) FROM ranked r
                JOIN classified c USING (capture_file, sequence_number)
                WHERE r._copy = 1 GROUP BY 1"""
-        ).fetchall())
+            ).fetchall()
+        )
     )
     for temp in ("classified", "ranked"):
         conn.execute(f"DROP TABLE IF EXISTS {temp}")

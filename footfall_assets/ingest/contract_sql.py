@@ -93,8 +93,9 @@ def _raw(spec: FieldSpec) -> str:
 
 def _unquote(raw: str) -> str:
     """A JSON string's value from its raw text: sliced, or decoded when it has escapes."""
-    return (f"CASE WHEN contains({raw}, '\\') THEN json_extract_string({raw}, '$') "
-            f"ELSE {raw}[2:-2] END")
+    return (
+        f"CASE WHEN contains({raw}, '\\') THEN json_extract_string({raw}, '$') ELSE {raw}[2:-2] END"
+    )
 
 
 def _string(spec: FieldSpec) -> str:
@@ -112,8 +113,9 @@ def strings_sql() -> str:
     for spec in _all_specs():
         if "string" in spec.types and spec.column not in cols:
             raw = _raw(spec)
-            cols[spec.column] = (f"CASE WHEN left({raw}, 1) = '\"' THEN {_unquote(raw)} END "
-                                 f"AS _s_{spec.column}")
+            cols[spec.column] = (
+                f"CASE WHEN left({raw}, 1) = '\"' THEN {_unquote(raw)} END AS _s_{spec.column}"
+            )
     return ", ".join(cols.values())
 
 
@@ -209,59 +211,104 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     if spec.required:
         out.append((f"NOT coalesce({_has_key(spec)}, false)", "required"))
     allowed = " OR ".join(_is_json_type(raw, kind) for kind in spec.types)
-    out.append((f"coalesce({_has_key(spec)}, false) AND NOT coalesce({allowed}, false)",
-                "type: " + " | ".join(spec.types)))
+    out.append(
+        (
+            f"coalesce({_has_key(spec)}, false) AND NOT coalesce({allowed}, false)",
+            "type: " + " | ".join(spec.types),
+        )
+    )
     present = f"{raw} IS NOT NULL"  # value checks apply to non-null values
     number = f"TRY_CAST({raw} AS DOUBLE)"
     s = _string(spec)
     if spec.const is not None:
-        out.append((f"{present} AND ({raw} IN ('true', 'false') OR {number} IS DISTINCT FROM "
-                    f"{spec.const})", f"const: {spec.const}"))
+        out.append(
+            (
+                f"{present} AND ({raw} IN ('true', 'false') OR {number} IS DISTINCT FROM "
+                f"{spec.const})",
+                f"const: {spec.const}",
+            )
+        )
     if spec.enum is not None:
         out.append((f"{present} AND NOT list_contains({_list(spec.enum)}, {s})", "enum"))
     if spec.max_length is not None:
-        out.append((f"{present} AND length({s}) > {spec.max_length}",
-                    f"maxLength: {spec.max_length}"))
+        out.append(
+            (f"{present} AND length({s}) > {spec.max_length}", f"maxLength: {spec.max_length}")
+        )
     if spec.pattern is not None:
-        out.append((f"{present} AND NOT regexp_matches({s}, {_lit(spec.pattern)})",
-                    f"pattern: {spec.pattern}"))
+        out.append(
+            (
+                f"{present} AND NOT regexp_matches({s}, {_lit(spec.pattern)})",
+                f"pattern: {spec.pattern}",
+            )
+        )
     if spec.fmt == "date-time":
-        out.append((f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') IS NULL",
-                    "format: date-time"))
+        out.append(
+            (f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') IS NULL", "format: date-time")
+        )
     if spec.minimum is not None:
         out.append((f"{present} AND {number} < {spec.minimum}", f"minimum: {spec.minimum}"))
     if spec.exclusive_minimum is not None:
-        out.append((f"{present} AND {number} <= {spec.exclusive_minimum}",
-                    f"exclusiveMinimum: {spec.exclusive_minimum}"))
+        out.append(
+            (
+                f"{present} AND {number} <= {spec.exclusive_minimum}",
+                f"exclusiveMinimum: {spec.exclusive_minimum}",
+            )
+        )
     if spec.maximum is not None:
         out.append((f"{present} AND {number} > {spec.maximum}", f"maximum: {spec.maximum}"))
     if spec.max_items is not None:
-        out.append((f"{present} AND json_array_length({raw}) > {spec.max_items}",
-                    f"maxItems: {spec.max_items}"))
+        out.append(
+            (
+                f"{present} AND json_array_length({raw}) > {spec.max_items}",
+                f"maxItems: {spec.max_items}",
+            )
+        )
     if spec.items is not None:
         elements = f"json_transform({raw}, '[\"JSON\"]')"
         item_ok = " OR ".join(_is_json_type("x", k) for k in spec.items.types)
-        out.append((f"{present} AND list_bool_or(list_transform({elements}, "
-                    f"lambda x: NOT ({item_ok})))", "items: type"))
+        out.append(
+            (
+                f"{present} AND list_bool_or(list_transform({elements}, "
+                f"lambda x: NOT ({item_ok})))",
+                "items: type",
+            )
+        )
         if spec.items.minimum is not None:
-            out.append((f"{present} AND list_bool_or(list_transform({elements}, "
-                        f"lambda x: TRY_CAST(x AS DOUBLE) < {spec.items.minimum}))",
-                        f"items: minimum {spec.items.minimum}"))
+            out.append(
+                (
+                    f"{present} AND list_bool_or(list_transform({elements}, "
+                    f"lambda x: TRY_CAST(x AS DOUBLE) < {spec.items.minimum}))",
+                    f"items: minimum {spec.items.minimum}",
+                )
+            )
     extra = spec.additional_properties
     if extra is not None:
         members = f"json_extract({raw}, '$.*')"
         value_ok = " OR ".join(_is_json_type("CAST(x AS VARCHAR)", k) for k in extra.types)
-        out.append((f"{present} AND list_bool_or(list_transform({members}, "
-                    f"lambda x: NOT ({value_ok})))", "additionalProperties: type"))
+        out.append(
+            (
+                f"{present} AND list_bool_or(list_transform({members}, "
+                f"lambda x: NOT ({value_ok})))",
+                "additionalProperties: type",
+            )
+        )
         if extra.max_length is not None:
-            out.append((f"{present} AND list_bool_or(list_transform({members}, "
-                        f"lambda x: length(json_extract_string(x, '$')) > {extra.max_length}))",
-                        f"additionalProperties: maxLength {extra.max_length}"))
+            out.append(
+                (
+                    f"{present} AND list_bool_or(list_transform({members}, "
+                    f"lambda x: length(json_extract_string(x, '$')) > {extra.max_length}))",
+                    f"additionalProperties: maxLength {extra.max_length}",
+                )
+            )
     if spec.not_before is not None:
         other = _string(next(f for f in _all_specs() if f.path == (spec.not_before,)))
-        out.append((f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') < "
-                    f"try_strptime({other}, '{TIMESTAMP_FORMAT}')",
-                    f"x-not-before: {spec.not_before}"))
+        out.append(
+            (
+                f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') < "
+                f"try_strptime({other}, '{TIMESTAMP_FORMAT}')",
+                f"x-not-before: {spec.not_before}",
+            )
+        )
     return out
 
 
@@ -273,8 +320,10 @@ def _closed_objects(specs: tuple[FieldSpec, ...]) -> list[tuple[str, str, str]]:
             keys = [s.path[-1] for s in specs if s.path[:-1] == spec.path]
             if keys:
                 raw = _raw(spec)
-                cond = (f"left({raw}, 1) = '{{' AND len(list_filter(json_keys({raw}), "
-                        f"lambda k: NOT list_contains({_list(keys)}, k))) > 0")
+                cond = (
+                    f"left({raw}, 1) = '{{' AND len(list_filter(json_keys({raw}), "
+                    f"lambda k: NOT list_contains({_list(keys)}, k))) > 0"
+                )
                 out.append((spec.name, cond, "additionalProperties: false"))
     return out
 
@@ -285,8 +334,9 @@ def _when(checks: list[tuple[str, str]]) -> list[str]:
 
 def _type_checks(event_type: str) -> list[tuple[str, str, str]]:
     """(field, condition, rule) for the fields of one event type, in reporting order."""
-    checks = [(spec.name, cond, rule) for spec in event_fields(event_type)
-              for cond, rule in _checks(spec)]
+    checks = [
+        (spec.name, cond, rule) for spec in event_fields(event_type) for cond, rule in _checks(spec)
+    ]
     checks += _closed_objects(event_fields(event_type))
     return checks
 
@@ -307,8 +357,9 @@ def violation_sql() -> str:
         "{'reason': 'malformed_json', 'field': '<body>', 'rule': 'json'}",
         f"WHEN _r IS NULL THEN {_violation('<root>', 'type: object')}",
     ]
-    branches += _when([(spec.name, cond, rule) for spec in COMMON_FIELDS
-                       for cond, rule in _checks(spec)])
+    branches += _when(
+        [(spec.name, cond, rule) for spec in COMMON_FIELDS for cond, rule in _checks(spec)]
+    )
     event_type = _string(next(s for s in COMMON_FIELDS if s.path == ("event_type",)))
     routes = []
     for et in EVENT_TYPES:
@@ -342,13 +393,17 @@ def parse_sql() -> str:
     raw_shape = {spec.path[0]: "JSON" for spec in _all_specs()}
 
     def if_object(expr: str) -> str:
-        return (f"CASE WHEN json_valid(_text) THEN CASE WHEN left(ltrim(_text), 1) = '{{' "
-                f"THEN {expr} END END")
+        return (
+            f"CASE WHEN json_valid(_text) THEN CASE WHEN left(ltrim(_text), 1) = '{{' "
+            f"THEN {expr} END END"
+        )
 
-    return ", ".join([
-        f"{if_object(f'json_transform(_text, {_lit(json.dumps(raw_shape))})')} AS _r",
-        f"{if_object('json_keys(_text)')} AS _keys",
-    ])
+    return ", ".join(
+        [
+            f"{if_object(f'json_transform(_text, {_lit(json.dumps(raw_shape))})')} AS _r",
+            f"{if_object('json_keys(_text)')} AS _keys",
+        ]
+    )
 
 
 @cache
@@ -359,8 +414,7 @@ def nested_sql() -> str:
         shape = _lit(json.dumps({k: "JSON" for k in keys}))
         is_object = f"left(_r.{_quote(obj)}, 1) = '{{'"
         cols.append(
-            f"CASE WHEN {is_object} THEN json_transform(_r.{_quote(obj)}, {shape}) END "
-            f"AS _o_{obj}"
+            f"CASE WHEN {is_object} THEN json_transform(_r.{_quote(obj)}, {shape}) END AS _o_{obj}"
         )
         cols.append(f"CASE WHEN {is_object} THEN json_keys(_r.{_quote(obj)}) END AS _k_{obj}")
     return ", ".join(cols) or "NULL AS _no_nested"

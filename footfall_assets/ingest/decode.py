@@ -47,9 +47,7 @@ def _decode_one(storage: CaptureStorage, file: CaptureFile) -> tuple[pa.Table, D
     except OSError as exc:
         return RAW_SCHEMA.empty_table(), DamagedFile(file.path, file.size, 0, f"unreadable: {exc}")
     table = records.table
-    table = table.add_column(
-        0, "capture_file", pa.array([file.path] * table.num_rows, pa.string())
-    )
+    table = table.add_column(0, "capture_file", pa.array([file.path] * table.num_rows, pa.string()))
     damaged = None
     if records.error is not None:
         damaged = DamagedFile(file.path, file.size, len(records), records.error)

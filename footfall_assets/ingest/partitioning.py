@@ -31,8 +31,8 @@ PARTITION_FORMAT = "%Y-%m-%d-%H:%M"  # Dagster's hourly partition key format
 ENQUEUED_SQL = (
     "coalesce(try_strptime(enqueued_time_utc, '%m/%d/%Y %I:%M:%S %p'), "
     "TRY_CAST(enqueued_time_utc AS TIMESTAMP), "
-    r"try_strptime(regexp_extract(capture_file, '(\d{4}/\d{2}/\d{2}/\d{2}/\d{2}/\d{2})\.avro$', 1), "
-    "'%Y/%m/%d/%H/%M/%S'))"
+    r"try_strptime(regexp_extract(capture_file, "
+    r"'(\d{4}/\d{2}/\d{2}/\d{2}/\d{2}/\d{2})\.avro$', 1), '%Y/%m/%d/%H/%M/%S'))"
 )
 
 

@@ -22,7 +22,11 @@ from footfall_assets.resources.capture_storage import CaptureFile, CaptureStorag
 from footfall_assets.resources.ingest_settings import IngestSettings
 
 _NEW_FILES_SCHEMA = pa.schema(
-    [("capture_file", pa.string()), ("size_bytes", pa.int64()), ("damaged_hour", pa.timestamp("us"))]
+    [
+        ("capture_file", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("damaged_hour", pa.timestamp("us")),
+    ]
 )
 
 
@@ -57,7 +61,9 @@ def _known_partitions(conn: duckdb.DuckDBPyConnection, files: list[CaptureFile])
     """Indexed partitions per file (a file re-written with another size counts as unknown)."""
     if not files:
         return {}
-    wanted = pa.table({"capture_file": [f.path for f in files], "size_bytes": [f.size for f in files]})
+    wanted = pa.table(
+        {"capture_file": [f.path for f in files], "size_bytes": [f.size for f in files]}
+    )
     conn.register("wanted", wanted)
     try:
         rows = conn.execute(
@@ -161,20 +167,26 @@ def load_raw_partition(
     _place(conn, decoded.table, settings)
     conn.execute("BEGIN")
     try:
-        _record_index(conn, to_index, [d for d in decoded.damaged if d.path in {f.path for f in to_index}])
+        _record_index(
+            conn, to_index, [d for d in decoded.damaged if d.path in {f.path for f in to_index}]
+        )
         records = replace_partition(
-            conn, "raw_events", start,
+            conn,
+            "raw_events",
+            start,
             f"""SELECT partition_start, capture_file, sequence_number, "offset",
                        enqueued_time_utc, enqueued_time, body
                 FROM placed WHERE partition_start = TIMESTAMP '{start.isoformat()}'""",
         )
         feeds_partition = {f.path for f in to_read} | {
-            path for (path,) in conn.execute(
+            path
+            for (path,) in conn.execute(
                 "SELECT DISTINCT capture_file FROM placed WHERE partition_start = ?", [start]
             ).fetchall()
         }
         damaged_here = [
-            bad for bad in decoded.damaged
+            bad
+            for bad in decoded.damaged
             if bad.path in feeds_partition or _file_hour(bad.path) == start
         ]
         conn.execute(

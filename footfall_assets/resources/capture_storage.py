@@ -129,9 +129,12 @@ class LocalCaptureStorage(CaptureStorage):
             return []
         return sorted(
             f"{ns.name}/{hub.name}/{part.name}"
-            for ns in root.iterdir() if ns.is_dir() and not ns.name.startswith(".")
-            for hub in ns.iterdir() if hub.is_dir()
-            for part in hub.iterdir() if part.is_dir() and part.name.isdigit()
+            for ns in root.iterdir()
+            if ns.is_dir() and not ns.name.startswith(".")
+            for hub in ns.iterdir()
+            if hub.is_dir()
+            for part in hub.iterdir()
+            if part.is_dir() and part.name.isdigit()
         )
 
     def list_dir(self, prefix: str) -> list[str]:

@@ -16,22 +16,26 @@ class IngestSettings(ConfigurableResource):
     """
 
     lateness_hours: float = Field(
-        default=24.0, gt=0,
+        default=24.0,
+        gt=0,
         description="An event enqueued up to this long after it happened lands in its event-time "
         "partition (which is rebuilt); later than that it is quarantined as too_late.",
     )
     max_clock_skew_s: float = Field(
-        default=300.0, ge=0,
+        default=300.0,
+        ge=0,
         description="An event time more than this far after its enqueued time is quarantined "
         "as future_event_time (a device clock running ahead).",
     )
     capture_window_s: int = Field(
-        default=300, gt=0,
+        default=300,
+        gt=0,
         description="Capture's time window: a file named for time T holds records enqueued in "
         "[T, T + window) (files cut early by the size window start later, never earlier).",
     )
     min_file_age_s: float = Field(
-        default=10.0, ge=0,
+        default=10.0,
+        ge=0,
         description="The sensor leaves files younger than this for the next tick, in case the "
         "writer (Azure Capture) has not finished them.",
     )

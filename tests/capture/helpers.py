@@ -20,10 +20,14 @@ AZURE_CAPTURE_SCHEMA: dict[str, Any] = {
         {"name": "SequenceNumber", "type": "long"},
         {"name": "Offset", "type": "string"},
         {"name": "EnqueuedTimeUtc", "type": "string"},
-        {"name": "SystemProperties",
-         "type": {"type": "map", "values": ["long", "double", "string", "bytes"]}},
-        {"name": "Properties",
-         "type": {"type": "map", "values": ["long", "double", "string", "bytes"]}},
+        {
+            "name": "SystemProperties",
+            "type": {"type": "map", "values": ["long", "double", "string", "bytes"]},
+        },
+        {
+            "name": "Properties",
+            "type": {"type": "map", "values": ["long", "double", "string", "bytes"]},
+        },
         {"name": "Body", "type": ["null", "bytes"]},
     ],
 }

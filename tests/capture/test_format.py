@@ -25,23 +25,24 @@ def test_relative_path_is_zero_padded() -> None:
 def test_parse_capture_path_round_trip() -> None:
     rel = "footfall-local/events/12/2026/10/05/09/00/00.avro"
     parsed = parse_capture_path(rel)
-    assert parsed == CapturePath("footfall-local", "events", 12,
-                                 datetime(2026, 10, 5, 9, 0, 0, tzinfo=UTC))
+    assert parsed == CapturePath(
+        "footfall-local", "events", 12, datetime(2026, 10, 5, 9, 0, 0, tzinfo=UTC)
+    )
     assert parsed.relative == rel
 
 
 @pytest.mark.parametrize(
     "rel",
     [
-        "ns/events/0/2026/1/05/09/00/00.avro",      # month not zero-padded
-        "ns/events/0/2026/10/05/9/00/00.avro",      # hour not zero-padded
-        "ns/events/0/2026/13/05/09/00/00.avro",     # no month 13
-        "ns/events/0/2026/02/30/09/00/00.avro",     # no 30 February
-        "ns/events/0/2026/10/05/09/00/60.avro",     # no second 60
+        "ns/events/0/2026/1/05/09/00/00.avro",  # month not zero-padded
+        "ns/events/0/2026/10/05/9/00/00.avro",  # hour not zero-padded
+        "ns/events/0/2026/13/05/09/00/00.avro",  # no month 13
+        "ns/events/0/2026/02/30/09/00/00.avro",  # no 30 February
+        "ns/events/0/2026/10/05/09/00/60.avro",  # no second 60
         "ns/events/0/2026/10/05/09/00/00.avro.tmp",
         "ns/events/0/2026/10/05/09/00/.00.avro.123.tmp",
-        "ns/events/x/2026/10/05/09/00/00.avro",     # partition is a number
-        "events/0/2026/10/05/09/00/00.avro",        # namespace level missing
+        "ns/events/x/2026/10/05/09/00/00.avro",  # partition is a number
+        "events/0/2026/10/05/09/00/00.avro",  # namespace level missing
         "ns/events/0/2026/10/05/09/00/00.json",
     ],
 )
@@ -50,8 +51,11 @@ def test_parse_capture_path_rejects_other_names(rel: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31),
-                    timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
+    )
+)
 def test_any_window_start_round_trips(ts: datetime) -> None:
     ts = ts.replace(microsecond=0)
     path = CapturePath("ns", "hub", 7, ts)
@@ -67,8 +71,10 @@ def test_any_window_start_round_trips(ts: datetime) -> None:
         (datetime(2017, 8, 31, 19, 12, 14, tzinfo=UTC), "8/31/2017 7:12:14 PM"),
         (datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC), "1/1/2026 12:00:00 AM"),
         (datetime(2026, 12, 31, 12, 59, 59, tzinfo=UTC), "12/31/2026 12:59:59 PM"),
-        (datetime(2026, 10, 5, 11, 3, 7, tzinfo=timezone(timedelta(hours=2))),
-         "10/5/2026 9:03:07 AM"),
+        (
+            datetime(2026, 10, 5, 11, 3, 7, tzinfo=timezone(timedelta(hours=2))),
+            "10/5/2026 9:03:07 AM",
+        ),
     ],
 )
 def test_enqueued_time_text(ts: datetime, text: str) -> None:
@@ -77,8 +83,11 @@ def test_enqueued_time_text(ts: datetime, text: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9999, 12, 31),
-                    timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
+    )
+)
 def test_enqueued_time_round_trip(ts: datetime) -> None:
     text = format_enqueued_time(ts)
     back = parse_enqueued_time(text)
@@ -87,10 +96,8 @@ def test_enqueued_time_round_trip(ts: datetime) -> None:
 
 
 def test_parse_enqueued_time_accepts_iso() -> None:
-    assert parse_enqueued_time("2026-10-05T09:03:07Z") == datetime(2026, 10, 5, 9, 3, 7,
-                                                                  tzinfo=UTC)
-    assert parse_enqueued_time("2026-10-05T09:03:07") == datetime(2026, 10, 5, 9, 3, 7,
-                                                                 tzinfo=UTC)
+    assert parse_enqueued_time("2026-10-05T09:03:07Z") == datetime(2026, 10, 5, 9, 3, 7, tzinfo=UTC)
+    assert parse_enqueued_time("2026-10-05T09:03:07") == datetime(2026, 10, 5, 9, 3, 7, tzinfo=UTC)
 
 
 # Hard-coded so that any change to the hash (and so to where a store's events land) is caught.

@@ -34,8 +34,13 @@ def _records(n: int = N) -> list[dict]:
 def _avro(codec: str, n: int = N) -> bytes:
     """A Capture file in many small blocks, so a cut leaves whole blocks before it."""
     buf = io.BytesIO()
-    fastavro.writer(buf, fastavro.parse_schema(AZURE_CAPTURE_SCHEMA), _records(n), codec=codec,
-                    sync_interval=300)
+    fastavro.writer(
+        buf,
+        fastavro.parse_schema(AZURE_CAPTURE_SCHEMA),
+        _records(n),
+        codec=codec,
+        sync_interval=300,
+    )
     return buf.getvalue()
 
 
@@ -51,8 +56,7 @@ def _check_columns(table: pa.Table, n: int) -> None:
     expected = _records(n)
     assert table.column("sequence_number").to_pylist() == list(range(n))
     assert table.column("offset").to_pylist() == [r["Offset"] for r in expected]
-    assert table.column("enqueued_time_utc").to_pylist() == [r["EnqueuedTimeUtc"]
-                                                             for r in expected]
+    assert table.column("enqueued_time_utc").to_pylist() == [r["EnqueuedTimeUtc"] for r in expected]
     assert table.column("body").to_pylist() == [r["Body"] for r in expected]
 
 
@@ -95,8 +99,11 @@ def test_file_missing_its_last_bytes(tmp_path: Path, codec: str) -> None:
 def test_truncated_capture_writer_file(tmp_path: Path) -> None:
     with CaptureWriter(tmp_path / "cap", partition_count=1) as w:
         for i in range(400):
-            w.append(b"%d" % i * 50, partition_key="store-001",
-                     enqueued_time=T0 + timedelta(milliseconds=i))
+            w.append(
+                b"%d" % i * 50,
+                partition_key="store-001",
+                enqueued_time=T0 + timedelta(milliseconds=i),
+            )
     [path] = capture_files(tmp_path / "cap")
     data = path.read_bytes()
     assert read_capture_file(path).error is None and len(read_capture(data)) == 400
@@ -116,16 +123,24 @@ def test_garbage_gives_no_records_and_an_error(tmp_path: Path, data: bytes) -> N
         assert len(result) == 0
         assert result.error
         assert "\n" not in result.error
-        assert result.table.schema.names == ["sequence_number", "offset", "enqueued_time_utc",
-                                             "body"]
+        assert result.table.schema.names == [
+            "sequence_number",
+            "offset",
+            "enqueued_time_utc",
+            "body",
+        ]
 
 
 def test_zero_byte_file_is_empty_and_healthy(tmp_path: Path) -> None:
     for result in _both(tmp_path, b""):
         assert len(result) == 0
         assert result.error is None
-        assert result.table.schema.names == ["sequence_number", "offset", "enqueued_time_utc",
-                                             "body"]
+        assert result.table.schema.names == [
+            "sequence_number",
+            "offset",
+            "enqueued_time_utc",
+            "body",
+        ]
 
 
 def test_header_only_file_is_empty_and_healthy(tmp_path: Path) -> None:

@@ -39,8 +39,12 @@ def _fullname(schema: dict) -> str:
 
 def test_path_layout_and_exact_capture_schema(tmp_path: Path) -> None:
     with CaptureWriter(tmp_path, namespace="ns-test", eventhub="hub", partition_count=4) as w:
-        w.append(b'{"a": 1}', partition_key=KEY, enqueued_time=T0,
-                 properties={"content-type": "application/json", "n": 3})
+        w.append(
+            b'{"a": 1}',
+            partition_key=KEY,
+            enqueued_time=T0,
+            properties={"content-type": "application/json", "n": 3},
+        )
         w.append(None, partition_key=KEY, enqueued_time=T0 + timedelta(seconds=1))
     files = capture_files(tmp_path)
     assert [rel(tmp_path, f) for f in files] == ["ns-test/hub/2/2026/10/05/09/00/00.avro"]
@@ -52,15 +56,18 @@ def test_path_layout_and_exact_capture_schema(tmp_path: Path) -> None:
     assert schema["fields"] == AZURE_CAPTURE_SCHEMA["fields"]
     assert [r["SequenceNumber"] for r in records] == [0, 1]
     assert [r["Offset"] for r in records] == ["0", "8"]
-    assert [r["EnqueuedTimeUtc"] for r in records] == ["10/5/2026 9:03:07 AM",
-                                                       "10/5/2026 9:03:08 AM"]
+    assert [r["EnqueuedTimeUtc"] for r in records] == [
+        "10/5/2026 9:03:07 AM",
+        "10/5/2026 9:03:08 AM",
+    ]
     assert records[0]["Properties"] == {"content-type": "application/json", "n": 3}
     assert [r["Body"] for r in records] == [b'{"a": 1}', None]
 
     # A consumer holding Azure's own schema (namespace form) resolves the file.
     with files[0].open("rb") as fh:
-        resolved = list(fastavro.reader(fh, reader_schema=fastavro.parse_schema(
-            AZURE_CAPTURE_SCHEMA)))
+        resolved = list(
+            fastavro.reader(fh, reader_schema=fastavro.parse_schema(AZURE_CAPTURE_SCHEMA))
+        )
     assert [r["Body"] for r in resolved] == [b'{"a": 1}', None]
 
 
@@ -76,8 +83,9 @@ def test_path_layout_and_exact_capture_schema(tmp_path: Path) -> None:
 def test_file_named_for_its_window_zero_padded(
     tmp_path: Path, window_s: int, ts: datetime, expected: str
 ) -> None:
-    with CaptureWriter(tmp_path, namespace="ns", eventhub="eh", partition_count=1,
-                       window_s=window_s) as w:
+    with CaptureWriter(
+        tmp_path, namespace="ns", eventhub="eh", partition_count=1, window_s=window_s
+    ) as w:
         w.append(b"x", partition_key=KEY, enqueued_time=ts)
     [path] = capture_files(tmp_path)
     assert rel(tmp_path, path) == f"ns/eh/0/{expected}"
@@ -107,8 +115,7 @@ def test_partitions_are_routed_by_stable_key(tmp_path: Path) -> None:
         assert len(keys) == 1
         assert partition == partition_for_key(keys.pop(), 4)
         assert [r["SequenceNumber"] for r in recs] == [0, 1, 2]
-        assert all(r["SystemProperties"]["x-opt-partition-key"] == r["Body"].decode()
-                   for r in recs)
+        assert all(r["SystemProperties"]["x-opt-partition-key"] == r["Body"].decode() for r in recs)
 
 
 def _assert_names_fit_records(root: Path, window_s: int) -> None:
@@ -189,8 +196,9 @@ def test_no_partial_or_temporary_file_is_ever_visible(
         return real_link(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "link", checking_link)
-    with CaptureWriter(tmp_path, partition_count=2, window_s=60, max_bytes=200,
-                       write_empty=True) as w:
+    with CaptureWriter(
+        tmp_path, partition_count=2, window_s=60, max_bytes=200, write_empty=True
+    ) as w:
         for i in range(40):
             key = KEY if i % 3 else OTHER
             w.append(b"y" * 70, partition_key=key, enqueued_time=T0 + timedelta(seconds=5 * i))
@@ -233,8 +241,12 @@ def test_sequence_numbers_continue_when_the_newest_file_is_empty(tmp_path: Path)
 
     with CaptureWriter(tmp_path, partition_count=2) as w2:
         w2.append(b"o", partition_key=OTHER, enqueued_time=T0 + timedelta(minutes=20))
-    seqs = [r["SequenceNumber"] for p, recs in records_by_file(tmp_path).items()
-            if p.startswith(other) for r in recs]
+    seqs = [
+        r["SequenceNumber"]
+        for p, recs in records_by_file(tmp_path).items()
+        if p.startswith(other)
+        for r in recs
+    ]
     assert seqs == [0, 1, 2, 3]
 
 
@@ -242,8 +254,9 @@ def test_write_empty_files_are_readable_as_no_records(tmp_path: Path) -> None:
     with CaptureWriter(tmp_path, partition_count=4, write_empty=True) as w:
         w.append(b"only", partition_key=KEY, enqueued_time=T0)
     files = {rel(tmp_path, p): p for p in capture_files(tmp_path)}
-    assert sorted(files) == [f"footfall-local/events/{n}/2026/10/05/09/00/00.avro"
-                             for n in range(4)]
+    assert sorted(files) == [
+        f"footfall-local/events/{n}/2026/10/05/09/00/00.avro" for n in range(4)
+    ]
     for name, path in files.items():
         expected = 1 if parse_capture_path(name).partition == partition_for_key(KEY, 4) else 0
         schema, codec, records = read_avro(path)
@@ -273,8 +286,7 @@ def test_two_writers_on_one_folder_never_overwrite(tmp_path: Path) -> None:
     _assert_names_fit_records(tmp_path, 300)
 
 
-@pytest.mark.parametrize("kwargs", [{"partition_count": 0}, {"window_s": 0},
-                                    {"window_s": 3601}])
+@pytest.mark.parametrize("kwargs", [{"partition_count": 0}, {"window_s": 0}, {"window_s": 3601}])
 def test_bad_settings_are_refused(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         CaptureWriter(tmp_path, **kwargs)

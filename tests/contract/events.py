@@ -53,25 +53,64 @@ def good_events() -> list[_Event]:
     return [
         LineCrossing(**COMMON, line_id="main-door", direction="in", visitor_id=VISITOR),
         LineCrossing(**COMMON, line_id="main-door", direction="out", visitor_id="f" * 64),
-        ZoneVisit(**COMMON, zone_id="promo-table", visitor_id=VISITOR,
-                  enter_time=T0 - timedelta(seconds=12.5), exit_time=T0, dwell_s=12.5),
-        ZoneVisit(**COMMON, zone_id="aisle.1", visitor_id=VISITOR,
-                  enter_time=T0, exit_time=T0, dwell_s=0),
+        ZoneVisit(
+            **COMMON,
+            zone_id="promo-table",
+            visitor_id=VISITOR,
+            enter_time=T0 - timedelta(seconds=12.5),
+            exit_time=T0,
+            dwell_s=12.5,
+        ),
+        ZoneVisit(
+            **COMMON, zone_id="aisle.1", visitor_id=VISITOR, enter_time=T0, exit_time=T0, dwell_s=0
+        ),
         Occupancy(**COMMON, zone_id="checkout", count=3, period_s=60),
         Occupancy(**COMMON, zone_id=None, count=0, period_s=0.5),
-        FaceObservation(**COMMON, visitor_id=VISITOR, zone_id="promo-table", age_band="25-34",
-                        gender="female", gender_confidence=0.93, emotions=EMOTIONS,
-                        dominant_emotion="happy", valence=0.64, face_quality=0.8, frames=42),
-        FaceObservation(**COMMON, visitor_id=VISITOR, zone_id=None, age_band="65+",
-                        gender="unknown", gender_confidence=0, emotions=EMOTIONS,
-                        dominant_emotion="neutral", valence=-1, face_quality=1, frames=1),
-        Heatmap(**COMMON, grid_rows=2, grid_cols=3, period_s=300,
-                cells=[0.0, 1.5, 2, 0, 0, 10.25]),
-        Heartbeat(**COMMON, fps=14.8, frames_processed=123456, frames_dropped=12,
-                  outbox_depth=0, uptime_s=86400.5,
-                  model_versions={"detector": "yolo11n-1.0", "face": "emo-2.3"}),
-        Heartbeat(**COMMON, fps=0, frames_processed=0, frames_dropped=0, outbox_depth=0,
-                  uptime_s=0, model_versions={}),
+        FaceObservation(
+            **COMMON,
+            visitor_id=VISITOR,
+            zone_id="promo-table",
+            age_band="25-34",
+            gender="female",
+            gender_confidence=0.93,
+            emotions=EMOTIONS,
+            dominant_emotion="happy",
+            valence=0.64,
+            face_quality=0.8,
+            frames=42,
+        ),
+        FaceObservation(
+            **COMMON,
+            visitor_id=VISITOR,
+            zone_id=None,
+            age_band="65+",
+            gender="unknown",
+            gender_confidence=0,
+            emotions=EMOTIONS,
+            dominant_emotion="neutral",
+            valence=-1,
+            face_quality=1,
+            frames=1,
+        ),
+        Heatmap(**COMMON, grid_rows=2, grid_cols=3, period_s=300, cells=[0.0, 1.5, 2, 0, 0, 10.25]),
+        Heartbeat(
+            **COMMON,
+            fps=14.8,
+            frames_processed=123456,
+            frames_dropped=12,
+            outbox_depth=0,
+            uptime_s=86400.5,
+            model_versions={"detector": "yolo11n-1.0", "face": "emo-2.3"},
+        ),
+        Heartbeat(
+            **COMMON,
+            fps=0,
+            frames_processed=0,
+            frames_dropped=0,
+            outbox_depth=0,
+            uptime_s=0,
+            model_versions={},
+        ),
     ]
 
 
@@ -120,8 +159,10 @@ class SqlValidator:
         """`(reason, field, rule)` per body, in order; None for a body that was accepted."""
         hour = self.HOUR.replace(tzinfo=None)
         self.conn.execute(f"DELETE FROM {SCHEMA}.raw_events")
-        rows = [(hour, i, str(i), format_enqueued_time(T0), T0.replace(tzinfo=None), body)
-                for i, body in enumerate(bodies)]
+        rows = [
+            (hour, i, str(i), format_enqueued_time(T0), T0.replace(tzinfo=None), body)
+            for i, body in enumerate(bodies)
+        ]
         if rows:
             self.conn.executemany(
                 f"""INSERT INTO {SCHEMA}.raw_events (partition_start, capture_file,

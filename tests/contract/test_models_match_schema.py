@@ -176,7 +176,8 @@ _TIME_PATTERN = load_schema()["properties"]["event_time"]["pattern"]
 @settings(max_examples=150, deadline=None)
 @given(
     ts=st.datetimes(
-        min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30),
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(9998, 12, 30),
         timezones=st.sampled_from(
             [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
         ),

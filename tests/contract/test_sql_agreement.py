@@ -89,12 +89,18 @@ def _delete(event: dict[str, Any], path: tuple[str, ...]) -> None:
 
 def _kinds(spec: FieldSpec) -> list[str]:
     kinds = ["delete", "null", "wrong_type", "unknown_key", "valid"]
-    if (spec.minimum is not None or spec.maximum is not None
-            or spec.exclusive_minimum is not None or spec.const is not None
-            or spec.max_length is not None
-            or (spec.items is not None and spec.items.minimum is not None)
-            or (spec.additional_properties is not None
-                and spec.additional_properties.max_length is not None)):
+    if (
+        spec.minimum is not None
+        or spec.maximum is not None
+        or spec.exclusive_minimum is not None
+        or spec.const is not None
+        or spec.max_length is not None
+        or (spec.items is not None and spec.items.minimum is not None)
+        or (
+            spec.additional_properties is not None
+            and spec.additional_properties.max_length is not None
+        )
+    ):
         kinds.append("out_of_range")
     if "string" in spec.types and (spec.pattern or spec.enum):
         kinds.append("bad_string")
@@ -169,8 +175,9 @@ def _bad_string(spec: FieldSpec) -> st.SearchStrategy[str]:
     return _ANY_TEXT.filter(lambda s: re.search(spec.pattern, s) is None)
 
 
-_TIMES = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
-                      timezones=st.just(UTC)).map(format_utc)
+_TIMES = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+).map(format_utc)
 
 
 def _valid_value(spec: FieldSpec) -> st.SearchStrategy[Any]:
@@ -239,9 +246,12 @@ def mutated_events(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
 BATCH = 10  # bodies per example: the platform classifies a whole partition in one query
 
 
-@settings(max_examples=20, deadline=None,
-          phases=[Phase.explicit, Phase.reuse, Phase.generate],  # failures print their body
-          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # failures print their body
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(cases=st.lists(mutated_events(), min_size=BATCH, max_size=BATCH))
 def test_sql_and_jsonschema_agree_on_mutations(sql: SqlValidator, cases) -> None:
     events = [event for _kind, _field, event in cases]
@@ -251,8 +261,14 @@ def test_sql_and_jsonschema_agree_on_mutations(sql: SqlValidator, cases) -> None
 
 def _corpus() -> list[dict[str, Any]]:
     """Every good event x every leaf x one fixed representative of each mutation."""
-    wrong = {"string": "x", "integer": 7, "number": 2.5, "boolean": True, "array": [1],
-             "object": {"a": 1}}
+    wrong = {
+        "string": "x",
+        "integer": 7,
+        "number": 2.5,
+        "boolean": True,
+        "array": [1],
+        "object": {"a": 1},
+    }
     out: list[dict[str, Any]] = []
     for base in GOOD:
         for spec in specs_of(base["event_type"]):
@@ -305,7 +321,7 @@ def test_exhaustive_corpus(sql: SqlValidator) -> None:
 
 RAW_CASES = [
     ("not-utf8", b'{"event_id": "\xff\xfe"}', "invalid_encoding", "<body>"),
-    ("latin1", "{\"store_id\": \"caf\u00e9\"}".encode("latin-1"), "invalid_encoding", "<body>"),
+    ("latin1", '{"store_id": "caf\u00e9"}'.encode("latin-1"), "invalid_encoding", "<body>"),
     ("truncated-json", dumps(GOOD[0])[:-7], "malformed_json", "<body>"),
     ("empty-body", b"", "malformed_json", "<body>"),
     ("not-json", b"hello", "malformed_json", "<body>"),
@@ -315,8 +331,9 @@ RAW_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "reason", "field"), [c[1:] for c in RAW_CASES],
-                         ids=[c[0] for c in RAW_CASES])
+@pytest.mark.parametrize(
+    ("body", "reason", "field"), [c[1:] for c in RAW_CASES], ids=[c[0] for c in RAW_CASES]
+)
 def test_undecodable_bodies(sql: SqlValidator, body: bytes, reason: str, field: str) -> None:
     verdict = sql.violation(body)
     assert verdict is not None and verdict[:2] == (reason, field)
@@ -342,8 +359,8 @@ def test_same_event_twice_is_a_duplicate_not_a_violation(sql: SqlValidator) -> N
 
 
 @pytest.mark.parametrize(
-    "field", ["store_id", "camera_id", "event_id", "layout_version", "event_time", "line_id",
-              "visitor_id"]
+    "field",
+    ["store_id", "camera_id", "event_id", "layout_version", "event_time", "line_id", "visitor_id"],
 )
 def test_trailing_newline_breaks_an_anchored_pattern(sql: SqlValidator, field: str) -> None:
     """JSON Schema patterns are ECMA-262: `$` is the end of input, so "store-001\\n" does not
@@ -357,8 +374,12 @@ def test_trailing_newline_breaks_an_anchored_pattern(sql: SqlValidator, field: s
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("event_time", "2026-02-30T10:00:00.000Z"), ("event_time", "2026-10-05T24:30:00.000Z"),
-     ("enter_time", "2026-13-05T09:00:00.000Z"), ("exit_time", "2026-10-05T09:61:00.000Z")],
+    [
+        ("event_time", "2026-02-30T10:00:00.000Z"),
+        ("event_time", "2026-10-05T24:30:00.000Z"),
+        ("enter_time", "2026-13-05T09:00:00.000Z"),
+        ("exit_time", "2026-10-05T09:61:00.000Z"),
+    ],
 )
 def test_impossible_calendar_dates_are_invalid(sql: SqlValidator, field: str, value: str) -> None:
     """`format: date-time` must be enforced, not only the digit pattern."""
@@ -371,8 +392,12 @@ def test_impossible_calendar_dates_are_invalid(sql: SqlValidator, field: str, va
 
 @pytest.mark.parametrize(
     ("event_type", "field", "value"),
-    [("line_crossing", "schema_version", 1.0), ("occupancy", "count", 3.0),
-     ("face_observation", "frames", 42.0), ("heartbeat", "outbox_depth", 0.0)],
+    [
+        ("line_crossing", "schema_version", 1.0),
+        ("occupancy", "count", 3.0),
+        ("face_observation", "frames", 42.0),
+        ("heartbeat", "outbox_depth", 0.0),
+    ],
 )
 def test_integral_floats_in_integer_fields(
     sql: SqlValidator, event_type: str, field: str, value: float
@@ -408,9 +433,15 @@ def test_nullable_zone_id_accepts_null(sql: SqlValidator, event_type: str) -> No
 
 @pytest.mark.parametrize(
     ("event_type", "field"),
-    [("line_crossing", "schema_version"), ("zone_visit", "dwell_s"), ("occupancy", "count"),
-     ("face_observation", "frames"), ("face_observation", "emotions.happy"),
-     ("heatmap", "grid_rows"), ("heartbeat", "fps")],
+    [
+        ("line_crossing", "schema_version"),
+        ("zone_visit", "dwell_s"),
+        ("occupancy", "count"),
+        ("face_observation", "frames"),
+        ("face_observation", "emotions.happy"),
+        ("heatmap", "grid_rows"),
+        ("heartbeat", "fps"),
+    ],
 )
 def test_booleans_are_not_numbers(sql: SqlValidator, event_type: str, field: str) -> None:
     """JSON `true` is not a number (nor the integer 1) for JSON Schema; nor for the SQL."""

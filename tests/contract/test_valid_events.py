@@ -66,9 +66,16 @@ def test_random_model_events_are_valid_for_both_validators(sql: SqlValidator, ca
     for offset_ms, dwell_ms, name, visitor in cases:
         event_time = T0 + timedelta(milliseconds=offset_ms)
         common = {**COMMON, "event_time": event_time}
-        events.append(ZoneVisit(**common, zone_id=name, visitor_id=visitor,
-                                enter_time=event_time - timedelta(milliseconds=dwell_ms),
-                                exit_time=event_time, dwell_s=dwell_ms / 1000))
+        events.append(
+            ZoneVisit(
+                **common,
+                zone_id=name,
+                visitor_id=visitor,
+                enter_time=event_time - timedelta(milliseconds=dwell_ms),
+                exit_time=event_time,
+                dwell_s=dwell_ms / 1000,
+            )
+        )
         events.append(LineCrossing(**common, line_id=name, direction="in", visitor_id=VISITOR))
     bodies = [to_json(e) for e in events]
     for body in bodies:

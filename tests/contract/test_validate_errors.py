@@ -30,24 +30,36 @@ FO = _good("face_observation")
 CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("missing-common-field", _without(LC, "store_id"), "store_id", "required"),
     ("missing-type-field", _without(ZV, "dwell_s"), "dwell_s", "required"),
-    ("missing-nested-field",
-     {**FO, "emotions": _without(FO["emotions"], "happy")}, "emotions.happy", "required"),
+    (
+        "missing-nested-field",
+        {**FO, "emotions": _without(FO["emotions"], "happy")},
+        "emotions.happy",
+        "required",
+    ),
     ("bad-enum", {**LC, "direction": "sideways"}, "direction", "enum"),
     ("bad-age-band", {**FO, "age_band": "18-25"}, "age_band", "enum"),
     ("negative-dwell", {**ZV, "dwell_s": -0.5}, "dwell_s", "minimum"),
     ("extra-unknown-field", {**LC, "shoe_size": 44}, "shoe_size", "unevaluatedProperties"),
-    ("event-time-without-ms", {**ZV, "event_time": "2026-10-05T09:03:07Z"}, "event_time",
-     "pattern"),
+    (
+        "event-time-without-ms",
+        {**ZV, "event_time": "2026-10-05T09:03:07Z"},
+        "event_time",
+        "pattern",
+    ),
     ("bad-uuid", {**LC, "event_id": "1234-not-a-uuid"}, "event_id", "pattern"),
     ("upper-case-uuid", {**LC, "event_id": LC["event_id"].upper()}, "event_id", "pattern"),
-    ("exit-before-enter",
-     {**ZV, "enter_time": "2026-10-05T09:03:07.123Z", "exit_time": "2026-10-05T09:03:07.122Z"},
-     "exit_time", "x-not-before: enter_time"),
+    (
+        "exit-before-enter",
+        {**ZV, "enter_time": "2026-10-05T09:03:07.123Z", "exit_time": "2026-10-05T09:03:07.122Z"},
+        "exit_time",
+        "x-not-before: enter_time",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("event", "field", "rule"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("event", "field", "rule"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_violation_names_event_field_and_rule(event: dict[str, Any], field: str, rule: str) -> None:
     violations = validate_event(event)
     assert violations, "a broken event must not validate clean"
@@ -66,8 +78,9 @@ def test_violation_names_event_field_and_rule(event: dict[str, Any], field: str,
 SINGLE_RULE = [c for c in CASES if c[0] != "bad-uuid"]  # bad uuid breaks format and pattern
 
 
-@pytest.mark.parametrize(("event", "field", "rule"), [c[1:] for c in SINGLE_RULE],
-                         ids=[c[0] for c in SINGLE_RULE])
+@pytest.mark.parametrize(
+    ("event", "field", "rule"), [c[1:] for c in SINGLE_RULE], ids=[c[0] for c in SINGLE_RULE]
+)
 def test_one_broken_rule_is_one_violation(event: dict[str, Any], field: str, rule: str) -> None:
     assert [(v.field, v.rule) for v in validate_event(event)] == [(field, rule)]
 

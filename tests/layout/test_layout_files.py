@@ -20,8 +20,15 @@ FILES = sorted([*LAYOUTS.glob("*.yaml"), *LAYOUTS.glob("*.yml")])
 def test_example_folder_has_three_stores_and_a_readme() -> None:
     assert [f.name for f in FILES] == ["store-001.yaml", "store-002.yaml", "store-003.yaml"]
     readme = (LAYOUTS / "README.md").read_text(encoding="utf-8")
-    for word in ("normalised", "0..1", "feet", "bottom-centre", "min_dwell_s", "in_direction",
-                 "timezone"):
+    for word in (
+        "normalised",
+        "0..1",
+        "feet",
+        "bottom-centre",
+        "min_dwell_s",
+        "in_direction",
+        "timezone",
+    ):
         assert word in readme, word
 
 
@@ -88,40 +95,86 @@ def _edit(**changes: Any) -> dict[str, Any]:
 
 
 def _zone(zone_id: str) -> dict[str, Any]:
-    return {"id": zone_id, "name": "Z", "type": "aisle",
-            "polygon": [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]}
+    return {
+        "id": zone_id,
+        "name": "Z",
+        "type": "aisle",
+        "polygon": [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]],
+    }
 
 
 BAD: list[tuple[str, dict[str, Any], str, str]] = [
     # (case, data, field path, words of the problem)
-    ("unknown-timezone", _edit(store__timezone="Europe/Atlantis"), "store.timezone",
-     "unknown IANA timezone 'Europe/Atlantis'"),
-    ("coordinate-above-1",
-     _edit(cameras__1__zones__0__polygon=[[0.1, 0.1], [1.2, 0.1], [0.5, 0.5]]),
-     "cameras[1].zones[0].polygon[1][0]", "less than or equal to 1"),
-    ("negative-coordinate", _edit(cameras__0__lines__0__points=[[0.1, -0.2], [0.9, 0.8]]),
-     "cameras[0].lines[0].points[0][1]", "greater than or equal to 0"),
-    ("polygon-two-points", _edit(cameras__1__zones__1__polygon=[[0.1, 0.1], [0.2, 0.2]]),
-     "cameras[1].zones[1].polygon", "at least 3"),
-    ("polygon-no-area", _edit(cameras__1__zones__1__polygon=[[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]),
-     "cameras[1].zones[1]", "no area"),
-    ("duplicate-zone-in-camera",
-     _edit(cameras__1__zones=[_zone("promo-table"), _zone("x"), _zone("promo-table")]),
-     "cameras[1]", "duplicate zone id 'promo-table'"),
-    ("in-direction-along-line", _edit(cameras__0__lines__0__in_direction="left"),
-     "cameras[0].lines[0]", "runs along the line"),
-    ("bad-in-direction", _edit(cameras__0__lines__0__in_direction="inwards"),
-     "cameras[0].lines[0].in_direction", "'up', 'down', 'left' or 'right'"),
+    (
+        "unknown-timezone",
+        _edit(store__timezone="Europe/Atlantis"),
+        "store.timezone",
+        "unknown IANA timezone 'Europe/Atlantis'",
+    ),
+    (
+        "coordinate-above-1",
+        _edit(cameras__1__zones__0__polygon=[[0.1, 0.1], [1.2, 0.1], [0.5, 0.5]]),
+        "cameras[1].zones[0].polygon[1][0]",
+        "less than or equal to 1",
+    ),
+    (
+        "negative-coordinate",
+        _edit(cameras__0__lines__0__points=[[0.1, -0.2], [0.9, 0.8]]),
+        "cameras[0].lines[0].points[0][1]",
+        "greater than or equal to 0",
+    ),
+    (
+        "polygon-two-points",
+        _edit(cameras__1__zones__1__polygon=[[0.1, 0.1], [0.2, 0.2]]),
+        "cameras[1].zones[1].polygon",
+        "at least 3",
+    ),
+    (
+        "polygon-no-area",
+        _edit(cameras__1__zones__1__polygon=[[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]),
+        "cameras[1].zones[1]",
+        "no area",
+    ),
+    (
+        "duplicate-zone-in-camera",
+        _edit(cameras__1__zones=[_zone("promo-table"), _zone("x"), _zone("promo-table")]),
+        "cameras[1]",
+        "duplicate zone id 'promo-table'",
+    ),
+    (
+        "in-direction-along-line",
+        _edit(cameras__0__lines__0__in_direction="left"),
+        "cameras[0].lines[0]",
+        "runs along the line",
+    ),
+    (
+        "bad-in-direction",
+        _edit(cameras__0__lines__0__in_direction="inwards"),
+        "cameras[0].lines[0].in_direction",
+        "'up', 'down', 'left' or 'right'",
+    ),
     ("bad-store-id", _edit(store__id="Store_001"), "store.id", "pattern"),
     ("missing-cameras", _edit(cameras=None), "cameras", "Field required"),
     ("empty-cameras", _edit(cameras=[]), "cameras", "at least 1"),
     ("bad-layout-version", _edit(layout_version="2026-02-30"), "layout_version", "date"),
-    ("bad-zone-type", _edit(cameras__1__zones__0__type="shelf"), "cameras[1].zones[0].type",
-     "'entrance', 'aisle', 'display', 'checkout' or 'other'"),
-    ("negative-min-dwell", _edit(cameras__1__zones__0__min_dwell_s=-1),
-     "cameras[1].zones[0].min_dwell_s", "greater than or equal to 0"),
-    ("unknown-key", _edit(cameras__1__zones__0__colour="red"), "cameras[1].zones[0].colour",
-     "Extra inputs are not permitted"),
+    (
+        "bad-zone-type",
+        _edit(cameras__1__zones__0__type="shelf"),
+        "cameras[1].zones[0].type",
+        "'entrance', 'aisle', 'display', 'checkout' or 'other'",
+    ),
+    (
+        "negative-min-dwell",
+        _edit(cameras__1__zones__0__min_dwell_s=-1),
+        "cameras[1].zones[0].min_dwell_s",
+        "greater than or equal to 0",
+    ),
+    (
+        "unknown-key",
+        _edit(cameras__1__zones__0__colour="red"),
+        "cameras[1].zones[0].colour",
+        "Extra inputs are not permitted",
+    ),
 ]
 
 _LINE = re.compile(r"^(?P<file>.+?): (?P<field>[^:]+): (?P<problem>.+)$")
@@ -135,8 +188,9 @@ def _error_for(tmp_path: Path, text: str, name: str = "store-x.yaml") -> tuple[P
     return path, str(info.value)
 
 
-@pytest.mark.parametrize(("data", "field", "problem"), [c[1:] for c in BAD],
-                         ids=[c[0] for c in BAD])
+@pytest.mark.parametrize(
+    ("data", "field", "problem"), [c[1:] for c in BAD], ids=[c[0] for c in BAD]
+)
 def test_bad_layout_is_one_line_naming_file_field_and_problem(
     tmp_path: Path, data: dict[str, Any], field: str, problem: str
 ) -> None:
@@ -173,8 +227,12 @@ def test_several_problems_are_counted_on_the_same_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["store: [unclosed\n", "store:\n  id: store-001\n    name: bad indent\n", "a: b: c\n",
-     "cameras:\n\t- id: tab\n"],
+    [
+        "store: [unclosed\n",
+        "store:\n  id: store-001\n    name: bad indent\n",
+        "a: b: c\n",
+        "cameras:\n\t- id: tab\n",
+    ],
     ids=["unclosed-flow", "bad-indent", "nested-colon", "tab"],
 )
 def test_invalid_yaml(tmp_path: Path, text: str) -> None:
@@ -206,8 +264,9 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
 def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     """A layout saved in Latin-1 (e.g. "Café" from a spreadsheet) is unreadable, not a crash."""
     path = tmp_path / "store-009.yaml"
-    text = yaml.safe_dump(_edit(store__name="Caf\u00e9 corner"), sort_keys=False,
-                          allow_unicode=True)
+    text = yaml.safe_dump(
+        _edit(store__name="Caf\u00e9 corner"), sort_keys=False, allow_unicode=True
+    )
     path.write_bytes(text.encode("latin-1"))
     with pytest.raises(LayoutError) as info:
         load_layout(path)
@@ -219,8 +278,9 @@ def test_load_layouts_stops_at_the_bad_file(tmp_path: Path) -> None:
     for src in FILES:
         (tmp_path / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     bad = tmp_path / "store-004.yml"
-    bad.write_text(yaml.safe_dump(_edit(store__id="store-004", store__timezone="Mars/Base")),
-                   encoding="utf-8")
+    bad.write_text(
+        yaml.safe_dump(_edit(store__id="store-004", store__timezone="Mars/Base")), encoding="utf-8"
+    )
     with pytest.raises(LayoutError, match=rf"^{re.escape(str(bad))}: store.timezone: "):
         load_layouts(tmp_path)
     bad.unlink()

@@ -45,7 +45,9 @@ class Platform:
         defs = self.defs
         sensor = defs.get_sensor_def("capture_arrival_sensor")
         context = build_sensor_context(
-            instance=self.instance, cursor=cursor, definitions=defs,
+            instance=self.instance,
+            cursor=cursor,
+            definitions=defs,
             resources=build_resources(self.root, self.settings),
         )
         result = sensor.evaluate_tick(context)
@@ -83,7 +85,13 @@ def platform(tmp_path: Path) -> Platform:
 
 def simulated(root: Path, **kwargs) -> dict:  # noqa: ANN003
     """Simulate into `root` and return the ground truth."""
-    params = {"stores": 2, "days": 1, "start": date(2026, 10, 6), "seed": 11,
-              "visitors_per_day": 120, **kwargs}
+    params = {
+        "stores": 2,
+        "days": 1,
+        "start": date(2026, 10, 6),
+        "seed": 11,
+        "visitors_per_day": 120,
+        **kwargs,
+    }
     result = simulate(root, **params)
     return json.loads(result.truth_path.read_text())

@@ -50,8 +50,15 @@ def _facts(root: Path) -> list[tuple]:
 
 def _truth_facts(truth: dict) -> list[tuple]:
     return sorted(
-        (r["store_id"], r["line_id"], r["hour_start_utc"], r["local_date"], r["local_hour"],
-         r["entries"], r["exits"])
+        (
+            r["store_id"],
+            r["line_id"],
+            r["hour_start_utc"],
+            r["local_date"],
+            r["local_hour"],
+            r["entries"],
+            r["exits"],
+        )
         for r in truth["footfall_hourly"]
     )
 
@@ -97,8 +104,13 @@ def test_every_bad_record_is_quarantined_with_its_reason(dirty_chain) -> None:
     expected = sorted(
         (r["expected_reason"], r["body_sha256"]) for r in truth["bad_input"]["quarantined"]
     )
-    assert {r for r, _ in expected} >= {"malformed_json", "schema_violation", "too_late",
-                                        "future_event_time", "invalid_encoding"}
+    assert {r for r, _ in expected} >= {
+        "malformed_json",
+        "schema_violation",
+        "too_late",
+        "future_event_time",
+        "invalid_encoding",
+    }
     assert got == expected
     assert duplicates == truth["bad_input"]["duplicates"]["count"]
     assert stray == 0, "an event id is both accepted and quarantined"
@@ -120,9 +132,7 @@ def test_every_partition_accounts_for_all_records(dirty_chain) -> None:
         total_raw = conn.execute("SELECT count(*) FROM ingest.raw_events").fetchone()[0]
     assert len(rows) == len(keys)
     assert all(raw == accounted for _, raw, accounted in rows)
-    files_total = sum(
-        1 for _ in (platform.root / "capture").rglob("*.avro")
-    )
+    files_total = sum(1 for _ in (platform.root / "capture").rglob("*.avro"))
     assert files_total > 0
     # every record in every capture file is in exactly one partition
     from footfall.capture import read_capture_file
@@ -152,9 +162,20 @@ def test_sensor_run_request_builds_marts(tmp_path: Path) -> None:
         instance=platform.instance, partition_key=request.partition_key, tags=request.tags
     )
     assert result.success
-    materialized = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()
-                    for m in [m.event_specific_data.materialization]}
-    assert {"raw_events", "events", "quarantined_events", "marts/fact_footfall_hourly"} <= materialized
-    dbt_checks = [e for e in result.get_asset_check_evaluations()
-                  if e.asset_key.to_user_string() == "marts/fact_footfall_hourly"]
+    materialized = {
+        m.asset_key.to_user_string()
+        for m in result.get_asset_materialization_events()
+        for m in [m.event_specific_data.materialization]
+    }
+    assert {
+        "raw_events",
+        "events",
+        "quarantined_events",
+        "marts/fact_footfall_hourly",
+    } <= materialized
+    dbt_checks = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == "marts/fact_footfall_hourly"
+    ]
     assert dbt_checks and all(e.passed for e in dbt_checks)

@@ -79,8 +79,9 @@ def read_records(capture_root: Path) -> list[Record]:
         recs = read_capture(path.read_bytes())
         assert recs.error is None, (rel, recs.error)
         columns = recs.table.to_pydict()
-        for seq, enq, body in zip(columns["sequence_number"], columns["enqueued_time_utc"],
-                                  columns["body"], strict=True):
+        for seq, enq, body in zip(
+            columns["sequence_number"], columns["enqueued_time_utc"], columns["body"], strict=True
+        ):
             assert body is not None
             out.append(
                 Record(parsed.partition, rel, seq, parse_enqueued_time(enq), body, sha256(body))
@@ -137,5 +138,4 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def dirty(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """3 stores (London, Berlin, New York) x 2 days with 5 % bad input."""
     root = tmp_path_factory.mktemp("dirty")
-    return _run(root, stores=3, days=2, start=START, seed=5, bad_share=0.05,
-                visitors_per_day=250)
+    return _run(root, stores=3, days=2, start=START, seed=5, bad_share=0.05, visitors_per_day=250)

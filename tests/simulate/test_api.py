@@ -33,8 +33,15 @@ def test_rejects_impossible_arguments(tmp_path: Path, override: dict, message: s
 
 def test_result_and_progress(tmp_path: Path) -> None:
     messages: list[str] = []
-    result = simulate(tmp_path, stores=2, days=2, start=date(2026, 10, 5), visitors_per_day=50,
-                      partition_count=2, progress=messages.append)
+    result = simulate(
+        tmp_path,
+        stores=2,
+        days=2,
+        start=date(2026, 10, 5),
+        visitors_per_day=50,
+        partition_count=2,
+        progress=messages.append,
+    )
     assert isinstance(result, SimulationResult)
     assert result.stores == ["store-001", "store-002"]
     assert result.layouts_dir == layouts_dir(tmp_path)

@@ -10,8 +10,15 @@ from datetime import datetime
 from footfall.simulate import simulate
 from tests.simulate.conftest import START, judge, read_records
 
-KINDS = {"malformed_json", "invalid_encoding", "schema_violation", "duplicate", "late",
-         "too_late", "future"}
+KINDS = {
+    "malformed_json",
+    "invalid_encoding",
+    "schema_violation",
+    "duplicate",
+    "late",
+    "too_late",
+    "future",
+}
 
 
 def test_share_and_kinds(dirty) -> None:
@@ -26,8 +33,13 @@ def test_share_and_kinds(dirty) -> None:
     for kind in ("malformed_json", "invalid_encoding", "schema_violation", "too_late", "future"):
         assert listed[kind] == counts[kind]
     assert {q["variant"] for q in bad["quarantined"] if q["kind"] == "schema_violation"} == {
-        "missing_field", "enum_value", "negative_dwell", "bad_event_id", "extra_field",
-        "no_milliseconds", "exit_before_enter",
+        "missing_field",
+        "enum_value",
+        "negative_dwell",
+        "bad_event_id",
+        "extra_field",
+        "no_milliseconds",
+        "exit_before_enter",
     }
 
 
@@ -76,22 +88,28 @@ def test_late_events_arrive_late_but_within_lateness(dirty) -> None:
             continue
         event = json.loads(rec.body)
         if event["event_id"] in late:
-            delays.append((rec.enqueued_time - datetime.fromisoformat(event["event_time"]))
-                          .total_seconds() / 3600)
+            delays.append(
+                (rec.enqueued_time - datetime.fromisoformat(event["event_time"])).total_seconds()
+                / 3600
+            )
     assert len(delays) == len(late)
     assert min(delays) > 0.99 and max(delays) < 23.01
 
 
 def test_good_events_do_not_depend_on_bad_share(clean, tmp_path) -> None:
     """Same seed with bad input: every event not rewritten by a fault is byte-identical."""
-    result = simulate(tmp_path, stores=1, days=1, start=START, seed=11, visitors_per_day=250,
-                      bad_share=0.2)
+    result = simulate(
+        tmp_path, stores=1, days=1, start=START, seed=11, visitors_per_day=250, bad_share=0.2
+    )
     kinds = json.loads(result.truth_path.read_text())["bad_input"]["kinds"]
-    rewritten = sum(kinds[k]["count"] for k in
-                    ("malformed_json", "invalid_encoding", "schema_violation", "future"))
+    rewritten = sum(
+        kinds[k]["count"]
+        for k in ("malformed_json", "invalid_encoding", "schema_violation", "future")
+    )
     assert rewritten > 100
     first_day = [
-        r.body for r in clean.records
+        r.body
+        for r in clean.records
         if json.loads(r.body)["store_id"] == "store-001"
         and json.loads(r.body)["event_time"] < "2026-10-25"
     ]

@@ -9,10 +9,13 @@ from tests.simulate.conftest import START, read_records
 
 
 def _snapshot(root: Path, seed: int = 42) -> tuple:
-    result = simulate(root, stores=2, days=1, start=START, seed=seed, bad_share=0.05,
-                      visitors_per_day=120)
-    records = [(r.path, r.sequence_number, r.enqueued_time, r.body)
-               for r in read_records(result.capture_dir)]
+    result = simulate(
+        root, stores=2, days=1, start=START, seed=seed, bad_share=0.05, visitors_per_day=120
+    )
+    records = [
+        (r.path, r.sequence_number, r.enqueued_time, r.body)
+        for r in read_records(result.capture_dir)
+    ]
     layouts = {p.name: p.read_bytes() for p in sorted(result.layouts_dir.iterdir())}
     return records, result.truth_path.read_bytes(), layouts, result.events_written
 

@@ -24,7 +24,12 @@ def test_good_bodies_validate_against_the_contract(clean) -> None:
     for e in events:
         by_type[e["event_type"]].append(e)
     assert set(by_type) == {
-        "line_crossing", "zone_visit", "occupancy", "face_observation", "heatmap", "heartbeat"
+        "line_crossing",
+        "zone_visit",
+        "occupancy",
+        "face_observation",
+        "heatmap",
+        "heartbeat",
     }
     rng = random.Random(0)
     sample = [e for group in by_type.values() for e in rng.sample(group, min(len(group), 150))]
@@ -59,7 +64,9 @@ def test_no_event_outside_opening_hours(clean) -> None:
             seen_days.add((e["store_id"], local.date().isoformat()))
     # Berlin does not trade on Sundays; London does, on the day clocks go back.
     assert seen_days == {
-        ("store-001", "2026-10-24"), ("store-001", "2026-10-25"), ("store-002", "2026-10-24")
+        ("store-001", "2026-10-24"),
+        ("store-001", "2026-10-25"),
+        ("store-002", "2026-10-24"),
     }
 
 
@@ -104,10 +111,15 @@ def test_display_visits_include_pass_bys(clean) -> None:
 
     min_dwell = {
         (lay.store.id, z.id): z.min_dwell_s
-        for lay in load_layouts(clean.result.layouts_dir) for z in lay.zones if z.type == "display"
+        for lay in load_layouts(clean.result.layouts_dir)
+        for z in lay.zones
+        if z.type == "display"
     }
-    dwell = [(e["dwell_s"], min_dwell[(e["store_id"], e["zone_id"])]) for e in clean.accepted
-             if e["event_type"] == "zone_visit" and (e["store_id"], e["zone_id"]) in min_dwell]
+    dwell = [
+        (e["dwell_s"], min_dwell[(e["store_id"], e["zone_id"])])
+        for e in clean.accepted
+        if e["event_type"] == "zone_visit" and (e["store_id"], e["zone_id"]) in min_dwell
+    ]
     passing = sum(d < m for d, m in dwell) / len(dwell)
     assert 0.15 < passing < 0.5
 

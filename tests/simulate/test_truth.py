@@ -12,8 +12,11 @@ from footfall.layout import load_layouts
 
 
 def _recount(run) -> dict:
-    zones = {(lay.store.id, z.id): z.min_dwell_s
-             for lay in load_layouts(run.result.layouts_dir) for z in lay.zones}
+    zones = {
+        (lay.store.id, z.id): z.min_dwell_s
+        for lay in load_layouts(run.result.layouts_dir)
+        for z in lay.zones
+    }
     tz = {s: ZoneInfo(v["timezone"]) for s, v in run.truth["stores"].items()}
     footfall: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     dwell: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0])
@@ -32,19 +35,40 @@ def _recount(run) -> dict:
             cell[2] += e["dwell_s"]
         elif e["event_type"] == "face_observation":
             local_date = at.astimezone(tz[e["store_id"]]).date().isoformat()
-            visitors[(e["store_id"], local_date, e["age_band"], e["gender"], )].add(e["visitor_id"])
+            visitors[
+                (
+                    e["store_id"],
+                    local_date,
+                    e["age_band"],
+                    e["gender"],
+                )
+            ].add(e["visitor_id"])
     rows = []
     for (store, line, hour), (entries, exits) in sorted(footfall.items()):
         local = datetime.fromisoformat(hour).astimezone(tz[store])
-        rows.append({"store_id": store, "line_id": line, "hour_start_utc": hour,
-                     "local_date": local.date().isoformat(), "local_hour": local.hour,
-                     "entries": entries, "exits": exits})
+        rows.append(
+            {
+                "store_id": store,
+                "line_id": line,
+                "hour_start_utc": hour,
+                "local_date": local.date().isoformat(),
+                "local_hour": local.hour,
+                "entries": entries,
+                "exits": exits,
+            }
+        )
     return {
         "events_by_type": dict(sorted(types.items())),
         "footfall_hourly": rows,
         "zone_dwell_hourly": [
-            {"store_id": s, "zone_id": z, "hour_start_utc": h, "visits": v,
-             "engaged_visits": g, "total_dwell_s": pytest.approx(d, abs=1e-6)}
+            {
+                "store_id": s,
+                "zone_id": z,
+                "hour_start_utc": h,
+                "visits": v,
+                "engaged_visits": g,
+                "total_dwell_s": pytest.approx(d, abs=1e-6),
+            }
             for (s, z, h), (v, g, d) in sorted(dwell.items())
         ],
         "demographics_daily": [
@@ -68,8 +92,11 @@ def test_record_counts_add_up(dirty) -> None:
     expected = truth["expected"]
     assert len(dirty.records) == dirty.result.events_written == truth["capture"]["records"]
     assert dirty.result.bad_records == truth["bad_input"]["total"]
-    assert (expected["accepted_events"] + expected["quarantined_records"]
-            + expected["duplicate_records"]) == len(dirty.records)
+    assert (
+        expected["accepted_events"]
+        + expected["quarantined_records"]
+        + expected["duplicate_records"]
+    ) == len(dirty.records)
     assert expected["accepted_events"] == sum(truth["events_by_type"].values())
     assert sum(truth["good_events"]["by_type"].values()) == truth["good_events"]["generated"]
 
@@ -98,11 +125,17 @@ def test_traffic_has_weekly_and_daily_rhythm(clean) -> None:
 def test_truth_lists_parameters_and_stores(dirty) -> None:
     truth = dirty.truth
     assert truth["parameters"] == {
-        "seed": 5, "stores": 3, "days": 2, "start": "2026-10-24", "bad_share": 0.05,
-        "visitors_per_day": 250, "partition_count": 4,
+        "seed": 5,
+        "stores": 3,
+        "days": 2,
+        "start": "2026-10-24",
+        "bad_share": 0.05,
+        "visitors_per_day": 250,
+        "partition_count": 4,
     }
     assert {s: v["timezone"] for s, v in truth["stores"].items()} == {
-        "store-001": "Europe/London", "store-002": "Europe/Berlin",
+        "store-001": "Europe/London",
+        "store-002": "Europe/Berlin",
         "store-003": "America/New_York",
     }
     assert truth["stores"]["store-002"]["opening_hours"]["sun"] is None

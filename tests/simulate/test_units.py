@@ -95,20 +95,39 @@ def test_cell_weights_cover_the_zone_only() -> None:
 
 def _zone_visit_body() -> bytes:
     t = datetime(2026, 10, 5, 12, 0, 5, 250000, tzinfo=UTC)
-    return to_json(ZoneVisit(
-        event_id="0f8fad5b-d9cb-469f-a165-70867728950e", event_time=t, store_id="store-001",
-        camera_id="cam-floor-1", device_id="edge-store-001-cam-floor-1",
-        layout_version="2026-10-05", zone_id="aisle-1", visitor_id="ab" * 16,
-        enter_time=datetime(2026, 10, 5, 12, 0, 0, tzinfo=UTC), exit_time=t, dwell_s=5.25,
-    ))
+    return to_json(
+        ZoneVisit(
+            event_id="0f8fad5b-d9cb-469f-a165-70867728950e",
+            event_time=t,
+            store_id="store-001",
+            camera_id="cam-floor-1",
+            device_id="edge-store-001-cam-floor-1",
+            layout_version="2026-10-05",
+            zone_id="aisle-1",
+            visitor_id="ab" * 16,
+            enter_time=datetime(2026, 10, 5, 12, 0, 0, tzinfo=UTC),
+            exit_time=t,
+            dwell_s=5.25,
+        )
+    )
 
 
 def test_every_violation_variant_breaks_the_contract() -> None:
-    bodies = [_zone_visit_body(), to_json(LineCrossing(
-        event_time=datetime(2026, 10, 5, 12, tzinfo=UTC), store_id="store-001",
-        camera_id="cam-entrance", device_id="edge-store-001-cam-entrance",
-        layout_version="2026-10-05", line_id="main-door", direction="in", visitor_id="cd" * 16,
-    ))]
+    bodies = [
+        _zone_visit_body(),
+        to_json(
+            LineCrossing(
+                event_time=datetime(2026, 10, 5, 12, tzinfo=UTC),
+                store_id="store-001",
+                camera_id="cam-entrance",
+                device_id="edge-store-001-cam-entrance",
+                layout_version="2026-10-05",
+                line_id="main-door",
+                direction="in",
+                visitor_id="cd" * 16,
+            )
+        ),
+    ]
     rng = np.random.default_rng(0)
     variants = set()
     for _ in range(200):

@@ -1,0 +1,101 @@
+"""The code location loads, validates and wires the lineage the UI shows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from footfall_assets.definitions import build_definitions
+from footfall_assets.partitions import HOURLY
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _graph(tmp_path: Path):  # noqa: ANN202
+    return build_definitions(tmp_path).resolve_asset_graph()
+
+
+def test_asset_keys(tmp_path: Path) -> None:
+    keys = {k.to_user_string() for k in _graph(tmp_path).get_all_asset_keys()}
+    assert keys == {
+        "store_layouts",
+        "raw_events",
+        "events",
+        "quarantined_events",
+        "staging/stg_line_crossings",
+        "staging/stg_stores",
+        "marts/dim_store",
+        "marts/fact_footfall_hourly",
+    }
+
+
+def test_lineage_from_raw_events_to_the_marts(tmp_path: Path) -> None:
+    graph = _graph(tmp_path)
+    assert AssetKey("raw_events") in graph.get(AssetKey("events")).parent_keys
+    assert AssetKey("events") in graph.get(AssetKey(["staging", "stg_line_crossings"])).parent_keys
+    fact = graph.get(AssetKey(["marts", "fact_footfall_hourly"]))
+    assert AssetKey(["staging", "stg_line_crossings"]) in fact.parent_keys
+    assert AssetKey(["marts", "dim_store"]) in fact.parent_keys
+    assert AssetKey("store_layouts") in graph.get(AssetKey(["staging", "stg_stores"])).parent_keys
+
+
+def test_partitioned_assets_share_the_hourly_partitions(tmp_path: Path) -> None:
+    graph = _graph(tmp_path)
+    hourly = {
+        "raw_events",
+        "events",
+        "quarantined_events",
+        "staging/stg_line_crossings",
+        "marts/fact_footfall_hourly",
+    }
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if key.to_user_string() in hourly:
+            assert node.partitions_def == HOURLY, key
+            assert HOURLY.cron_schedule == "0 * * * *" and HOURLY.timezone == "UTC"
+        else:
+            assert node.partitions_def is None, key
+
+
+def test_dbt_tests_show_as_asset_checks(tmp_path: Path) -> None:
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}" for k in _graph(tmp_path).asset_check_keys}
+    assert "events:every_raw_record_accounted_for" in checks
+    assert "store_layouts:all_layout_files_valid" in checks
+    assert (
+        "marts/fact_footfall_hourly:unique_combination_fact_footfall_hourly_store_id__line_id__hour_start_utc"
+        in checks
+    )
+    assert any(c.startswith("marts/dim_store:unique_dim_store_store_id") for c in checks)
+
+
+def test_every_asset_is_described_and_owned(tmp_path: Path) -> None:
+    graph = _graph(tmp_path)
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, f"{key.to_user_string()} has no description"
+        assert node.owners, f"{key.to_user_string()} has no owner"
+        assert node.group_name in {"ingest", "validation", "staging", "marts"}
+
+
+def test_dagster_definitions_validate(tmp_path: Path) -> None:
+    env = {**os.environ, "FOOTFALL_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            str(REPO / "workspace.yaml"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "passed validation" in done.stderr + done.stdout
