@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -93,5 +94,8 @@ def test_simulate_then_materialize_builds_the_marts(tmp_path: Path) -> None:
             "SELECT sum(entries), sum(exits) FROM marts.fact_footfall_hourly"
         ).fetchone()
         stores = conn.execute("SELECT count(*) FROM marts.dim_store").fetchone()[0]
-    assert entries > 0 and entries == exits
+    truth = json.loads((tmp_path / "simulation" / "truth.json").read_text())
+    assert entries > 0
+    assert entries == sum(r["entries"] for r in truth["footfall_hourly"])
+    assert exits == sum(r["exits"] for r in truth["footfall_hourly"])
     assert stores == 1
