@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-slow lint ui bench clean
+.PHONY: setup demo test lint ui bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,6 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
-
-test-slow: setup
-	$(BIN)/python -m pytest -m slow
 
 lint: setup
 	$(BIN)/ruff check .

@@ -29,15 +29,6 @@ from footfall.contract.schema import (
     event_fields,
 )
 
-_JSON_TYPES = {
-    "string": ("VARCHAR",),
-    "integer": ("UBIGINT", "BIGINT"),
-    "number": ("UBIGINT", "BIGINT", "DOUBLE"),
-    "boolean": ("BOOLEAN",),
-    "object": ("OBJECT",),
-    "array": ("ARRAY",),
-    "null": ("NULL",),
-}
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"
 
 
@@ -60,17 +51,6 @@ class Column:
     name: str
     sql_type: str
     spec: FieldSpec
-
-
-@cache
-def json_paths() -> tuple[str, ...]:
-    """Every leaf path the contract knows, in a fixed order."""
-    paths: list[str] = []
-    for spec in _all_specs():
-        path = "$." + ".".join(spec.path)
-        if path not in paths:
-            paths.append(path)
-    return tuple(paths)
 
 
 def _all_specs() -> list[FieldSpec]:
@@ -328,7 +308,8 @@ def _closed_objects(specs: tuple[FieldSpec, ...]) -> list[tuple[str, str, str]]:
     return out
 
 
-def _when(checks: list[tuple[str, str]]) -> list[str]:
+def _when(checks: list[tuple[str, str, str]]) -> list[str]:
+    """CASE branches for (field, condition, rule) checks."""
     return [f"WHEN {cond} THEN {_violation(field, rule)}" for field, cond, rule in checks]
 
 
