@@ -97,7 +97,7 @@ def _peak_mb() -> float:
 def measure(kind: str, capture: Path, workdir: Path) -> dict:
     """One measurement, in this (fresh) process."""
     from footfall.capture import read_capture, read_capture_file
-    from footfall_assets.resources import IngestSettings, LocalCaptureStorage
+    from footfall_assets.resources import DuckDBWarehouse, IngestSettings, LocalCaptureStorage
 
     storage = LocalCaptureStorage(root=str(capture))
     files = [f for s in storage.streams() for f in storage.files_after(s, None)]
@@ -107,8 +107,6 @@ def measure(kind: str, capture: Path, workdir: Path) -> dict:
     elif kind == "read_fastavro":
         records = sum(len(read_capture(storage.read_bytes(f.path))) for f in files)
     elif kind == "pipeline":
-        import duckdb
-
         from footfall_assets.ingest.classify import build_events_partition
         from footfall_assets.ingest.raw_load import load_raw_partition
         from footfall_assets.ingest.tables import ensure_tables
@@ -116,8 +114,7 @@ def measure(kind: str, capture: Path, workdir: Path) -> dict:
         db = workdir / "bench-warehouse.duckdb"
         db.unlink(missing_ok=True)
         settings = IngestSettings()
-        with duckdb.connect(str(db)) as conn:
-            conn.execute("SET TimeZone = 'UTC'")
+        with DuckDBWarehouse(path=str(db)).connect() as conn:
             ensure_tables(conn)
             started = time.perf_counter()
             raw = load_raw_partition(conn, storage, settings, HOUR)

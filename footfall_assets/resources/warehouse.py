@@ -42,6 +42,8 @@ class DuckDBWarehouse(ConfigurableResource):
             conn.execute(f"SET threads = {self.threads}")
             conn.execute(f"SET memory_limit = '{self.memory_limit}'")
             conn.execute("SET TimeZone = 'UTC'")
+            # Inserts need no particular row order; letting DuckDB drop it parallelises them.
+            conn.execute("SET preserve_insertion_order = false")
             yield conn
         finally:
             conn.close()
