@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from footfall.capture import parse_capture_path
@@ -79,12 +80,24 @@ def _known_partitions(conn: duckdb.DuckDBPyConnection, files: list[CaptureFile])
 
 
 def _place(conn: duckdb.DuckDBPyConnection, table: pa.Table, settings: IngestSettings) -> None:
-    """Decoded records with their partition, as the temp table `placed`."""
-    conn.register("decoded", table)
+    """Register decoded records with their enqueued time and partition as the view `placed`.
+
+    Only the two computed columns come back from DuckDB; they are appended to the Arrow table
+    and the whole is registered, so the bodies are not copied before the final insert.
+    """
+    numbered = table.append_column("_row", pa.array(np.arange(table.num_rows)))
+    conn.register("decoded", numbered)
     try:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE placed AS {placed_sql('decoded', settings)}")
+        placement = conn.sql(
+            f"SELECT enqueued_time, partition_start FROM ({placed_sql('decoded', settings)}) "
+            "ORDER BY _row"
+        ).to_arrow_table()
     finally:
         conn.unregister("decoded")
+    placed = table.append_column("enqueued_time", placement["enqueued_time"]).append_column(
+        "partition_start", placement["partition_start"]
+    )
+    conn.register("placed", placed)
 
 
 def _record_index(
@@ -145,7 +158,7 @@ def index_files(
             conn.execute("ROLLBACK")
             raise
         finally:
-            conn.execute("DROP TABLE IF EXISTS placed")
+            conn.unregister("placed")
     known = _known_partitions(conn, files)
     hours = {start for starts in known.values() for start in starts if start is not None}
     return sorted(h.replace(tzinfo=UTC) for h in hours)
@@ -203,7 +216,7 @@ def load_raw_partition(
         conn.execute("ROLLBACK")
         raise
     finally:
-        conn.execute("DROP TABLE IF EXISTS placed")
+        conn.unregister("placed")
     return RawLoadResult(
         partition_start=hour,
         records=records,
