@@ -31,22 +31,6 @@ CAPTURE_SCHEMA_JSON = {
 }
 CAPTURE_SCHEMA = fastavro.parse_schema(CAPTURE_SCHEMA_JSON)
 
-# What the platform needs from a record. Reading with this schema lets fastavro skip the two maps
-# instead of building a dict per record, which is most of the decode cost.
-READ_SCHEMA = fastavro.parse_schema(
-    {
-        "type": "record",
-        "name": "EventData",
-        "namespace": "Microsoft.ServiceBus.Messaging",
-        "fields": [
-            {"name": "SequenceNumber", "type": "long"},
-            {"name": "Offset", "type": "string"},
-            {"name": "EnqueuedTimeUtc", "type": "string"},
-            {"name": "Body", "type": ["null", "bytes"]},
-        ],
-    }
-)
-
 _PATH_RE = re.compile(
     r"^(?P<namespace>[^/]+)/(?P<eventhub>[^/]+)/(?P<partition>\d+)/"
     r"(?P<Y>\d{4})/(?P<M>\d{2})/(?P<D>\d{2})/(?P<h>\d{2})/(?P<m>\d{2})/(?P<s>\d{2})\.avro$"

@@ -72,35 +72,33 @@ def raw_events(
     )
 
 
+def _validation_spec(name: str, description: str) -> AssetSpec:
+    """An hourly table in the `validation` group built from `raw_events`."""
+    return AssetSpec(
+        name,
+        deps=[raw_events],
+        partitions_def=HOURLY,
+        group_name="validation",
+        owners=[OWNER],
+        kinds={"duckdb"},
+        description=description,
+        metadata={"dagster/table_name": f"ingest.{name}"},
+    )
+
+
 @multi_asset(
     specs=[
-        AssetSpec(
+        _validation_spec(
             "events",
-            deps=[raw_events],
-            partitions_def=HOURLY,
-            group_name="validation",
-            owners=[OWNER],
-            kinds={"duckdb"},
-            description=(
-                "Events that honour contract v1, typed, one row per event_id (de-duplicated: "
-                "the copy enqueued first is kept, later copies are listed in "
-                "`ingest.duplicate_events`). Late events land in their event-time hour."
-            ),
-            metadata={"dagster/table_name": "ingest.events"},
+            "Events that honour contract v1, typed, one row per event_id (de-duplicated: the "
+            "copy enqueued first is kept, later copies are listed in `ingest.duplicate_events`). "
+            "Late events land in their event-time hour.",
         ),
-        AssetSpec(
+        _validation_spec(
             "quarantined_events",
-            deps=[raw_events],
-            partitions_def=HOURLY,
-            group_name="validation",
-            owners=[OWNER],
-            kinds={"duckdb"},
-            description=(
-                "Records refused by validation, with the raw body and a reason: "
-                "invalid_encoding, malformed_json, schema_violation (field and rule named), "
-                "future_event_time or too_late (beyond the lateness window)."
-            ),
-            metadata={"dagster/table_name": "ingest.quarantined_events"},
+            "Records refused by validation, with the raw body and a reason: invalid_encoding, "
+            "malformed_json, schema_violation (field and rule named), future_event_time or "
+            "too_late (beyond the lateness window).",
         ),
     ],
     partitions_def=HOURLY,

@@ -12,6 +12,7 @@ from dagster import (
 
 from footfall.layout import LayoutError, load_layout
 from footfall_assets.assets.metadata import OWNER, table_schema
+from footfall_assets.ingest.tables import transaction
 from footfall_assets.resources import DuckDBWarehouse, LayoutFolder
 
 DDL = [
@@ -69,19 +70,18 @@ def store_layouts(
                 for z in cam.zones
             )
     with warehouse.connect() as conn:
-        conn.execute("BEGIN")
-        for statement in DDL:
-            conn.execute(statement)
-        for table, rows in (
-            ("stores", stores),
-            ("store_lines", lines),
-            ("store_zones", zones),
-            ("quarantined_layouts", bad),
-        ):
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                conn.executemany(f"INSERT INTO ingest.{table} VALUES ({marks})", rows)
-        conn.execute("COMMIT")
+        with transaction(conn):
+            for statement in DDL:
+                conn.execute(statement)
+            for table, rows in (
+                ("stores", stores),
+                ("store_lines", lines),
+                ("store_zones", zones),
+                ("quarantined_layouts", bad),
+            ):
+                if rows:
+                    marks = ", ".join("?" * len(rows[0]))
+                    conn.executemany(f"INSERT INTO ingest.{table} VALUES ({marks})", rows)
         schema = table_schema(conn, "ingest.stores")
     yield MaterializeResult(
         metadata={

@@ -27,7 +27,7 @@ from footfall_assets.ingest.contract_sql import (
     typed_select_sql,
     violation_sql,
 )
-from footfall_assets.ingest.tables import SCHEMA, replace_partition
+from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
 from footfall_assets.resources.ingest_settings import IngestSettings
 
 
@@ -109,8 +109,7 @@ def build_events_partition(
                         ORDER BY enqueued_time, capture_file, sequence_number)"""
     )
     columns = ", ".join(f'c."{col.name}"' for col in event_columns())
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         events = replace_partition(
             conn,
             "events",
@@ -142,10 +141,6 @@ def build_events_partition(
                 JOIN {SCHEMA}.raw_events raw USING (capture_file, sequence_number)
                 WHERE c._reason IS NOT NULL AND raw.partition_start = '{start.isoformat()}'""",
         )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     raw = conn.execute("SELECT count(*) FROM classified").fetchone()[0]  # type: ignore[index]
     reasons = Counter(
         dict(

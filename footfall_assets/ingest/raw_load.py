@@ -18,7 +18,7 @@ import pyarrow as pa
 from footfall.capture import parse_capture_path
 from footfall_assets.ingest.decode import DamagedFile, decode_files
 from footfall_assets.ingest.partitioning import placed_sql
-from footfall_assets.ingest.tables import SCHEMA, replace_partition
+from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
 from footfall_assets.resources.capture_storage import CaptureFile, CaptureStorage
 from footfall_assets.resources.ingest_settings import IngestSettings
 
@@ -150,13 +150,9 @@ def index_files(
     if to_index:
         decoded = decode_files(storage, to_index)
         _place(conn, decoded.table, settings)
-        conn.execute("BEGIN")
         try:
-            _record_index(conn, to_index, decoded.damaged)
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
+            with transaction(conn):
+                _record_index(conn, to_index, decoded.damaged)
         finally:
             conn.unregister("placed")
     known = _known_partitions(conn, files)
@@ -178,43 +174,38 @@ def load_raw_partition(
     to_read = [f for f in candidates if start in known.get(f.path, ())]
     decoded = decode_files(storage, to_index + to_read)
     _place(conn, decoded.table, settings)
-    conn.execute("BEGIN")
     try:
-        _record_index(
-            conn, to_index, [d for d in decoded.damaged if d.path in {f.path for f in to_index}]
-        )
-        records = replace_partition(
-            conn,
-            "raw_events",
-            start,
-            f"""SELECT partition_start, capture_file, sequence_number, "offset",
-                       enqueued_time_utc, enqueued_time, body
-                FROM placed WHERE partition_start = TIMESTAMP '{start.isoformat()}'""",
-        )
-        feeds_partition = {f.path for f in to_read} | {
-            path
-            for (path,) in conn.execute(
-                "SELECT DISTINCT capture_file FROM placed WHERE partition_start = ?", [start]
-            ).fetchall()
-        }
-        damaged_here = [
-            bad
-            for bad in decoded.damaged
-            if bad.path in feeds_partition or _file_hour(bad.path) == start
-        ]
-        conn.execute(
-            f"DELETE FROM {SCHEMA}.quarantined_capture_files WHERE partition_start = ?", [start]
-        )
-        for bad in damaged_here:
-            conn.execute(
-                f"""INSERT INTO {SCHEMA}.quarantined_capture_files
-                    VALUES (?, ?, ?, ?, 'corrupt_file', ?, now())""",
-                [start, bad.path, bad.size, bad.records_read, bad.error],
+        with transaction(conn):
+            new_paths = {f.path for f in to_index}
+            _record_index(conn, to_index, [d for d in decoded.damaged if d.path in new_paths])
+            records = replace_partition(
+                conn,
+                "raw_events",
+                start,
+                f"""SELECT partition_start, capture_file, sequence_number, "offset",
+                           enqueued_time_utc, enqueued_time, body
+                    FROM placed WHERE partition_start = TIMESTAMP '{start.isoformat()}'""",
             )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+            feeds_partition = {f.path for f in to_read} | {
+                path
+                for (path,) in conn.execute(
+                    "SELECT DISTINCT capture_file FROM placed WHERE partition_start = ?", [start]
+                ).fetchall()
+            }
+            damaged_here = [
+                bad
+                for bad in decoded.damaged
+                if bad.path in feeds_partition or _file_hour(bad.path) == start
+            ]
+            conn.execute(
+                f"DELETE FROM {SCHEMA}.quarantined_capture_files WHERE partition_start = ?", [start]
+            )
+            for bad in damaged_here:
+                conn.execute(
+                    f"""INSERT INTO {SCHEMA}.quarantined_capture_files
+                        VALUES (?, ?, ?, ?, 'corrupt_file', ?, now())""",
+                    [start, bad.path, bad.size, bad.records_read, bad.error],
+                )
     finally:
         conn.unregister("placed")
     return RawLoadResult(

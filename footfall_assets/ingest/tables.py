@@ -7,6 +7,8 @@ rebuild after late data replaces rows instead of adding to them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
@@ -49,6 +51,18 @@ DDL = [
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         conn.execute(statement)
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block as one transaction: committed at the end, rolled back if it raises."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def replace_partition(

@@ -49,27 +49,57 @@ class Clock:
 
 
 def _events(store: str, at: datetime, n: int = 3) -> list[_Event]:
-    common = {"store_id": store, "camera_id": "cam-entrance", "device_id": f"edge-{store[-3:]}",
-              "layout_version": "2026-10-01"}
+    common = {
+        "store_id": store,
+        "camera_id": "cam-entrance",
+        "device_id": f"edge-{store[-3:]}",
+        "layout_version": "2026-10-01",
+    }
     out: list[_Event] = []
     for i in range(n):
         t = at + timedelta(seconds=i, milliseconds=123)
         out += [
-            LineCrossing(**common, event_time=t, line_id="main-door", direction="in",
-                         visitor_id=VISITOR),
-            ZoneVisit(**common, event_time=t, zone_id="promo-table", visitor_id=VISITOR,
-                      enter_time=t - timedelta(seconds=7.5), exit_time=t, dwell_s=7.5),
+            LineCrossing(
+                **common, event_time=t, line_id="main-door", direction="in", visitor_id=VISITOR
+            ),
+            ZoneVisit(
+                **common,
+                event_time=t,
+                zone_id="promo-table",
+                visitor_id=VISITOR,
+                enter_time=t - timedelta(seconds=7.5),
+                exit_time=t,
+                dwell_s=7.5,
+            ),
         ]
     out += [
         Occupancy(**common, event_time=at, zone_id=None, count=4, period_s=60),
         FaceObservation(
-            **common, event_time=at, visitor_id=VISITOR, zone_id="promo-table", age_band="25-34",
-            gender="female", gender_confidence=0.9,
-            emotions=Emotions(angry=0, disgust=0, fear=0, happy=0.8, sad=0, surprise=0.1,
-                              neutral=0.1),
-            dominant_emotion="happy", valence=0.7, face_quality=0.8, frames=12),
-        Heartbeat(**common, event_time=at, fps=15.0, frames_processed=900, frames_dropped=1,
-                  outbox_depth=0, uptime_s=60.0, model_versions={"detector": "yolo11n"}),
+            **common,
+            event_time=at,
+            visitor_id=VISITOR,
+            zone_id="promo-table",
+            age_band="25-34",
+            gender="female",
+            gender_confidence=0.9,
+            emotions=Emotions(
+                angry=0, disgust=0, fear=0, happy=0.8, sad=0, surprise=0.1, neutral=0.1
+            ),
+            dominant_emotion="happy",
+            valence=0.7,
+            face_quality=0.8,
+            frames=12,
+        ),
+        Heartbeat(
+            **common,
+            event_time=at,
+            fps=15.0,
+            frames_processed=900,
+            frames_dropped=1,
+            outbox_depth=0,
+            uptime_s=60.0,
+            model_versions={"detector": "yolo11n"},
+        ),
     ]
     return out
 
@@ -101,8 +131,9 @@ def test_sink_lands_exactly_the_events_sent(tmp_path: Path) -> None:
     assert got == sent  # same events, same order, nothing lost or added
     assert [r["Body"] for r in _records(files[0])] == [to_json(e) for e in sent]
     # the platform's reader sees the same
-    assert read_capture_file(files[0]).table.column("body").to_pylist() == [to_json(e)
-                                                                           for e in sent]
+    assert read_capture_file(files[0]).table.column("body").to_pylist() == [
+        to_json(e) for e in sent
+    ]
 
 
 def test_each_record_is_an_event_hubs_message_enqueued_at_the_sink_clock(tmp_path: Path) -> None:
@@ -127,7 +158,7 @@ def test_events_are_partitioned_by_store(tmp_path: Path) -> None:
     assert partition_for_key(STORE_A, 4) != partition_for_key(STORE_B, 4)
     sink = LocalCaptureSink(tmp_path, clock=Clock(T0))
     a, b = _events(STORE_A, T0), _events(STORE_B, T0, n=2)
-    mixed = [e for pair in zip(a, b, strict=False) for e in pair] + a[len(b):]
+    mixed = [e for pair in zip(a, b, strict=False) for e in pair] + a[len(b) :]
     sink.send(mixed)
     sink.close()
 

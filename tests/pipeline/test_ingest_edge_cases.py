@@ -93,8 +93,9 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
 
 def _truncated_file(capture: Path, start: datetime, n: int = 200) -> tuple[Path, list[dict]]:
     """A file of `n` on-time events from `start`, cut short; (path, records still readable)."""
-    (path,) = write_messages(capture, on_time(crossing(start + timedelta(seconds=i))
-                                              for i in range(n)))
+    (path,) = write_messages(
+        capture, on_time(crossing(start + timedelta(seconds=i)) for i in range(n))
+    )
     truncate(path, 0.6)
     readable = readable_records(path)
     assert 0 < len(readable) < n, "the cut should leave some, not all, records readable"
@@ -125,9 +126,13 @@ def test_truncated_file_keeps_readable_records_and_is_quarantined(wh: Warehouse)
     assert [d.path for d in raw.damaged] == [wh.rel(path)]
     assert events.events == 20 + k and events.quarantined == 0 and events.duplicates == 0
     with wh.connect() as conn:
-        seqs = sorted(r[0] for r in conn.execute(
-            "SELECT sequence_number FROM ingest.raw_events WHERE capture_file = ?", [wh.rel(path)]
-        ).fetchall())
+        seqs = sorted(
+            r[0]
+            for r in conn.execute(
+                "SELECT sequence_number FROM ingest.raw_events WHERE capture_file = ?",
+                [wh.rel(path)],
+            ).fetchall()
+        )
         assert seqs == sorted(r["SequenceNumber"] for r in readable)
         expected_ids = sorted(parse_event(r["Body"]).event_id for r in readable)
         assert _event_ids(conn, H09, wh.rel(path)) == expected_ids
@@ -197,8 +202,10 @@ def test_late_events_land_in_their_event_time_partition_on_rebuild(
 
     enqueued = H10 + timedelta(hours=3, minutes=10)  # 13:10, three hours after the events
     late = [crossing(H10 + timedelta(minutes=10, seconds=i)) for i in range(5)]
-    write_messages(wh.capture, [Message(to_json(e), enqueued + timedelta(seconds=i), STORE_A)
-                                for i, e in enumerate(late)])
+    write_messages(
+        wh.capture,
+        [Message(to_json(e), enqueued + timedelta(seconds=i), STORE_A) for i, e in enumerate(late)],
+    )
     if indexed_first:
         raw13, events13 = wh.build(enqueued.replace(minute=0))
         assert raw13.records == 0 and events13.events == 0, "late records are not in 13:00"
@@ -223,8 +230,13 @@ def test_too_late_event_is_quarantined_in_its_enqueued_hour(wh: Warehouse) -> No
     event = crossing(H09 + timedelta(minutes=10))
     enqueued = event.event_time + timedelta(hours=30)  # 2026-10-06 15:10, beyond 24 h
     current = crossing(enqueued - timedelta(minutes=4))
-    write_messages(wh.capture, [Message(to_json(current), enqueued - timedelta(minutes=4)),
-                                Message(to_json(event), enqueued)])
+    write_messages(
+        wh.capture,
+        [
+            Message(to_json(current), enqueued - timedelta(minutes=4)),
+            Message(to_json(event), enqueued),
+        ],
+    )
     enqueued_hour = enqueued.replace(minute=0)
 
     _, events = wh.build(enqueued_hour)
@@ -282,8 +294,9 @@ def test_twelve_oclock_enqueued_times_are_read_in_the_right_hour(wh: Warehouse, 
     with wh.connect() as conn:
         rows = conn.execute("SELECT enqueued_time FROM ingest.events").fetchall()
     enq = sorted(r[0] for r in rows)
-    assert enq == sorted(naive(e.event_time + timedelta(seconds=2)).replace(microsecond=0)
-                         for e in events)
+    assert enq == sorted(
+        naive(e.event_time + timedelta(seconds=2)).replace(microsecond=0) for e in events
+    )
 
 
 # -- bodies and duplicates -------------------------------------------------------------------
@@ -328,17 +341,21 @@ def test_duplicate_delivery_keeps_the_first_enqueued_copy(
     others = spread(H09 + timedelta(minutes=15), 5, 600)
     # the first copy goes to store-001's stream, the second 30 min later (an outbox replay),
     # possibly through another Event Hubs partition
-    write_messages(wh.capture, [
-        Message(to_json(event), event.event_time + timedelta(seconds=2), STORE_A),
-        Message(to_json(event), event.event_time + timedelta(minutes=30), second_copy_store),
-        *on_time(others),
-    ])
+    write_messages(
+        wh.capture,
+        [
+            Message(to_json(event), event.event_time + timedelta(seconds=2), STORE_A),
+            Message(to_json(event), event.event_time + timedelta(minutes=30), second_copy_store),
+            *on_time(others),
+        ],
+    )
     _, events = wh.build(H09)
     assert events.raw == 7 and events.events == 6 and events.duplicates == 1
     with wh.connect() as conn:
         kept = conn.execute(
             """SELECT capture_file, sequence_number, enqueued_time FROM ingest.events
-               WHERE event_id = ?""", [event.event_id]
+               WHERE event_id = ?""",
+            [event.event_id],
         ).fetchall()
         dups = conn.execute(
             """SELECT event_id, capture_file, sequence_number, enqueued_time, kept_capture_file,
@@ -364,13 +381,16 @@ def test_rebuilding_a_partition_gives_identical_tables(wh: Warehouse) -> None:
     ]
     dup = crossing(H09 + timedelta(minutes=40))
     late = crossing(H09 + timedelta(minutes=50))
-    write_messages(wh.capture, [
-        *on_time(events),
-        Message(to_json(dup), dup.event_time + timedelta(seconds=1)),
-        Message(to_json(dup), dup.event_time + timedelta(seconds=3), STORE_B),
-        Message(b"not json", H09 + timedelta(minutes=41)),
-        Message(to_json(late), late.event_time + timedelta(hours=5)),
-    ])
+    write_messages(
+        wh.capture,
+        [
+            *on_time(events),
+            Message(to_json(dup), dup.event_time + timedelta(seconds=1)),
+            Message(to_json(dup), dup.event_time + timedelta(seconds=3), STORE_B),
+            Message(b"not json", H09 + timedelta(minutes=41)),
+            Message(to_json(late), late.event_time + timedelta(hours=5)),
+        ],
+    )
     _truncated_file(wh.capture, H09 + timedelta(minutes=45))
     write_garbage(capture_path(wh.capture, H09 + timedelta(minutes=57), STORE_B))
 
@@ -401,13 +421,16 @@ def test_rebuilding_a_partition_gives_identical_tables(wh: Warehouse) -> None:
 def _land_mixed_hour(platform: Platform) -> None:
     capture = platform.root / "capture"
     dup = crossing(H09 + timedelta(minutes=20))
-    write_messages(capture, [
-        *on_time(spread(H09 + timedelta(minutes=5), 25, 1800)),
-        Message(to_json(dup), dup.event_time + timedelta(seconds=1)),
-        Message(to_json(dup), dup.event_time + timedelta(seconds=90)),
-        Message(b"{broken", H09 + timedelta(minutes=21)),
-        Message(to_json(crossing(H09 + timedelta(hours=3))), H09 + timedelta(minutes=22)),
-    ])
+    write_messages(
+        capture,
+        [
+            *on_time(spread(H09 + timedelta(minutes=5), 25, 1800)),
+            Message(to_json(dup), dup.event_time + timedelta(seconds=1)),
+            Message(to_json(dup), dup.event_time + timedelta(seconds=90)),
+            Message(b"{broken", H09 + timedelta(minutes=21)),
+            Message(to_json(crossing(H09 + timedelta(hours=3))), H09 + timedelta(minutes=22)),
+        ],
+    )
     _truncated_file(capture, H09 + timedelta(minutes=40))
 
 
@@ -417,8 +440,11 @@ def _table_counts(platform: Platform, hour: datetime) -> dict[str, int]:
 
 
 def _accounting(result) -> object:  # noqa: ANN001
-    evaluations = [e for e in result.get_asset_check_evaluations()
-                   if e.check_name == "every_raw_record_accounted_for"]
+    evaluations = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "every_raw_record_accounted_for"
+    ]
     assert len(evaluations) == 1
     return evaluations[0]
 
@@ -442,8 +468,12 @@ def test_accounting_check_passes_on_a_run_and_counts_match_tables(platform: Plat
     assert counts["duplicate_events"] == 1 and counts["quarantined_events"] == 2
 
     # the damaged file did not fail the run; it is reported and quarantined
-    mats = {m.asset_key: m for m in (e.event_specific_data.materialization
-                                     for e in result.get_asset_materialization_events())}
+    mats = {
+        m.asset_key: m
+        for m in (
+            e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+        )
+    }
     assert mats[AssetKey("raw_events")].metadata["damaged_files"].value == 1
     assert mats[AssetKey("raw_events")].metadata["dagster/row_count"].value == counts["raw_events"]
     assert mats[AssetKey("events")].metadata["dagster/row_count"].value == counts["events"]
@@ -465,8 +495,12 @@ def test_accounting_check_fails_when_an_event_row_disappears(platform: Platform)
     check_only = define_asset_job(
         "accounting_only", selection=AssetSelection.checks(every_raw_record_accounted_for)
     )
-    defs = Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[check_only],
-                       resources=build_resources(platform.root, platform.settings))
+    defs = Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[check_only],
+        resources=build_resources(platform.root, platform.settings),
+    )
     result = defs.resolve_job_def("accounting_only").execute_in_process(
         instance=platform.instance, tags={"dagster/partition": key(H09)}, raise_on_error=False
     )
