@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +33,7 @@ HOUR = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 STORES = 50
 
 
-def _bodies(n: int, seed: int = 1):  # noqa: ANN202 - generator of (store, time, body)
+def _bodies(n: int, seed: int = 1) -> Iterator[tuple[str, datetime, bytes]]:
     """A realistic mix of crossings, zone visits, occupancy and faces over the hour."""
     rnd = random.Random(seed)
     fmt = "%Y-%m-%dT%H:%M:%S"

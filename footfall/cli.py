@@ -12,8 +12,12 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from footfall.settings import data_dir
+
+if TYPE_CHECKING:  # Dagster is imported only by the commands that need it
+    from footfall_assets.materialize import MaterializeSummary
 
 
 class CliError(Exception):
@@ -74,7 +78,7 @@ def cmd_materialize(args: argparse.Namespace) -> None:
         print(f"failed checks: {', '.join(sorted(set(summary.failed_checks)))}")
 
 
-def _materialize(root: Path):  # noqa: ANN202 - MaterializeSummary, imported lazily
+def _materialize(root: Path) -> MaterializeSummary:
     if not (root / "capture").is_dir():
         raise CliError(f"{root / 'capture'}: no capture folder (run `footfall simulate` first)")
     from footfall_assets.instance import local_instance

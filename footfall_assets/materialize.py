@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, JobDefinition
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -45,7 +46,7 @@ class MaterializeSummary:
     seconds: float = 0.0
 
 
-def _check_failures(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResult
+def _check_failures(result: ExecuteInProcessResult) -> list[str]:
     failures = []
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
@@ -57,7 +58,7 @@ def _check_failures(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResu
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def events_metadata(result) -> dict:  # noqa: ANN001 - ExecuteInProcessResult
+def events_metadata(result: ExecuteInProcessResult) -> dict:
     """The `events` materialization's metadata (raw, valid, duplicate, quarantined counts)."""
     return next(
         m.metadata
@@ -66,7 +67,7 @@ def events_metadata(result) -> dict:  # noqa: ANN001 - ExecuteInProcessResult
     )
 
 
-def _run(job, instance: DagsterInstance, **kwargs):  # noqa: ANN001, ANN202
+def _run(job: JobDefinition, instance: DagsterInstance, **kwargs: Any) -> ExecuteInProcessResult:
     # dagster-dbt echoes dbt's own log lines on stdout; the progress lines are the summary.
     with contextlib.redirect_stdout(io.StringIO()):
         result = job.execute_in_process(

@@ -8,6 +8,7 @@ tests assert both agree on the same good and bad events.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -19,6 +20,7 @@ import jsonschema
 # dependency); without it jsonschema silently accepts any string.
 import rfc3339_validator  # noqa: F401, I001  (imported for its side effect on jsonschema)
 from jsonschema import validators
+from jsonschema.protocols import Validator
 
 from footfall.contract.schema import allowed_top_level_keys, event_fields, load_schema
 
@@ -39,7 +41,9 @@ class EventViolation:
         )
 
 
-def _ecma_pattern(validator, pattern: str, instance: Any, schema: dict):  # noqa: ANN001, ANN202
+def _ecma_pattern(
+    validator: Validator, pattern: str, instance: Any, schema: dict
+) -> Iterator[jsonschema.ValidationError]:
     """JSON Schema patterns are ECMA-262 regexes: `$` ends the input. Python's `$` also matches
     before a final newline, so "store-001\\n" would pass `^[a-z0-9-]+$`; anchor with `\\Z`."""
     if not validator.is_type(instance, "string"):

@@ -13,6 +13,7 @@ from dagster import (
 
 from footfall_assets.assets.metadata import OWNER, preview, table_schema
 from footfall_assets.ingest.classify import build_events_partition
+from footfall_assets.ingest.partitioning import naive_utc
 from footfall_assets.ingest.raw_load import load_raw_partition
 from footfall_assets.ingest.tables import ensure_tables
 from footfall_assets.partitions import HOURLY
@@ -112,7 +113,7 @@ def validated_events(
     with warehouse.connect() as conn:
         ensure_tables(conn)
         result = build_events_partition(conn, ingest_settings, hour)
-        start = result.partition_start.replace(tzinfo=None)
+        start = naive_utc(result.partition_start)
         events_schema = table_schema(conn, "ingest.events")
         quarantine_schema = table_schema(conn, "ingest.quarantined_events")
         quarantine_preview = preview(

@@ -1,8 +1,6 @@
-"""Metadata helpers shared by the assets: column schemas, previews, table names."""
+"""Metadata helpers shared by the assets: owner, column schemas, previews."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import duckdb
 from dagster import MetadataValue, TableColumn, TableSchema
@@ -24,17 +22,6 @@ def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> TableSchema:
 def preview(
     conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None, limit: int = 10
 ) -> MetadataValue:
-    """The first rows of a query as a Markdown table (binary columns left out)."""
+    """The first rows of a query as a Markdown table, for the UI."""
     df = conn.execute(f"SELECT * FROM ({sql}) LIMIT {limit}", params or []).fetchdf()
-    df = df[[c for c in df.columns if df[c].dtype != object or not _is_binary(df[c])]]
     return MetadataValue.md(df.to_markdown(index=False) if len(df) else "_no rows_")
-
-
-def _is_binary(series) -> bool:  # noqa: ANN001 - pandas Series
-    first = series.dropna().head(1)
-    return bool(len(first)) and isinstance(first.iloc[0], bytes | bytearray)
-
-
-def naive_utc(ts: datetime) -> datetime:
-    """The warehouse stores UTC as naive TIMESTAMP; partition windows arrive tz-aware."""
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts

@@ -2,7 +2,7 @@
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from footfall_assets.assets.metadata import naive_utc
+from footfall_assets.ingest.partitioning import naive_utc
 from footfall_assets.ingest.tables import count_partition, ensure_tables
 from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import DuckDBWarehouse

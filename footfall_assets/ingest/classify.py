@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 
@@ -27,6 +27,7 @@ from footfall_assets.ingest.contract_sql import (
     typed_select_sql,
     violation_sql,
 )
+from footfall_assets.ingest.partitioning import naive_utc
 from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
 from footfall_assets.resources.ingest_settings import IngestSettings
 
@@ -95,7 +96,7 @@ def build_events_partition(
     Bodies are parsed once, in the classification pass, which also yields the typed columns;
     de-duplication works on narrow rows; only quarantined rows fetch their body again.
     """
-    start = hour.astimezone(UTC).replace(tzinfo=None)
+    start = naive_utc(hour)
     conn.execute(f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}", [start])
     # Among valid records the copy enqueued first wins; later copies are duplicates.
     conn.execute(

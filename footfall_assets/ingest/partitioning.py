@@ -85,5 +85,10 @@ def to_partition_key(hour_start: datetime) -> str:
     return hour_start.strftime(PARTITION_FORMAT)
 
 
+def naive_utc(ts: datetime) -> datetime:
+    """The warehouse keeps UTC as naive TIMESTAMP; partition windows arrive tz-aware."""
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
 def from_partition_key(key: str) -> datetime:
     return datetime.strptime(key, PARTITION_FORMAT).replace(tzinfo=UTC)

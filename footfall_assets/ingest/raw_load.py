@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from footfall.capture import parse_capture_path
 from footfall_assets.ingest.decode import DamagedFile, decode_files
-from footfall_assets.ingest.partitioning import placed_sql
+from footfall_assets.ingest.partitioning import naive_utc, placed_sql
 from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
 from footfall_assets.resources.capture_storage import CaptureFile, CaptureStorage
 from footfall_assets.resources.ingest_settings import IngestSettings
@@ -48,14 +48,10 @@ def candidate_window(hour: datetime, settings: IngestSettings) -> tuple[datetime
     return start, end
 
 
-def _naive(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None)
-
-
 def _file_hour(path: str) -> datetime:
     parsed = parse_capture_path(path)
     assert parsed is not None, path
-    return _naive(parsed.window_start.replace(minute=0, second=0))
+    return naive_utc(parsed.window_start.replace(minute=0, second=0))
 
 
 def _known_partitions(conn: duckdb.DuckDBPyConnection, files: list[CaptureFile]) -> dict[str, set]:
@@ -167,7 +163,7 @@ def load_raw_partition(
     hour: datetime,
 ) -> RawLoadResult:
     """Rebuild `raw_events` (and its file quarantine) for the partition starting at `hour`."""
-    start = _naive(hour)
+    start = naive_utc(hour)
     candidates = storage.files_between(*candidate_window(hour, settings))
     known = _known_partitions(conn, candidates)
     to_index = [f for f in candidates if f.path not in known]
