@@ -57,8 +57,8 @@ def simulate(
 ) -> SimulationResult:
     """Write layouts, Capture files and ground truth for `stores` stores over `days` local dates.
 
-    The same arguments always produce the same layouts, message bodies, enqueued times, Capture
-    paths and truth (Avro sync markers are random, so file bytes differ). `bad_share` adds that
+    The same arguments always produce the same layouts, Capture files (byte for byte: the writer
+    derives each file's Avro sync marker from its path) and truth. `bad_share` adds that
     many bad records per good event; see `footfall.simulate.transport`.
     """
     _check(
