@@ -54,8 +54,9 @@ def _check_failures(result: ExecuteInProcessResult) -> list[str]:
     return failures
 
 
-# Runs log to the instance (the UI shows everything); the terminal gets warnings only.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Runs log to the instance (the UI shows everything); the terminal gets errors only: the
+# progress lines already count what was quarantined.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def events_metadata(result: ExecuteInProcessResult) -> dict:
