@@ -101,7 +101,7 @@ def measure(kind: str, capture: Path, workdir: Path) -> dict:
     from footfall_assets.resources import DuckDBWarehouse, IngestSettings, LocalCaptureStorage
 
     storage = LocalCaptureStorage(root=str(capture))
-    files = [f for s in storage.streams() for f in storage.files_after(s, None)]
+    files = storage.all_files()
     started = time.perf_counter()
     if kind == "read":
         records = sum(len(read_capture_file(storage.local_path(f.path))) for f in files)

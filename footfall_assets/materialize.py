@@ -106,7 +106,7 @@ def materialize_all(
         resources["warehouse"],
         resources["ingest_settings"],
     )
-    files = [f for stream in storage.streams() for f in storage.files_after(stream, None)]
+    files = storage.all_files()
     progress(f"indexing {len(files)} capture files in {storage.describe()}")
     with warehouse.connect() as conn:
         ensure_tables(conn)

@@ -23,6 +23,7 @@ from dagster import (
 
 from footfall_assets.ingest.decode import decode_files
 from footfall_assets.ingest.partitioning import (
+    file_hour,
     from_partition_key,
     partitions_by_file,
     to_partition_key,
@@ -89,9 +90,7 @@ def capture_arrival_sensor(
     by_file = partitions_by_file(decoded.table, ingest_settings)
     for bad in decoded.damaged:
         # raw_events files a damaged file under the hour it is named for as well.
-        hour = next(f for f in files if f.path == bad.path).parsed.window_start
-        key = to_partition_key(hour.replace(minute=0, second=0))
-        by_file.setdefault(bad.path, {}).setdefault(key, 0)
+        by_file.setdefault(bad.path, {}).setdefault(to_partition_key(file_hour(bad.path)), 0)
         context.log.warning(f"capture file {bad.path} is damaged: {bad.error}")
 
     files_per_partition: dict[str, list[str]] = defaultdict(list)

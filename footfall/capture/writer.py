@@ -25,7 +25,7 @@ from footfall.capture.format import (
     format_enqueued_time,
     partition_for_key,
 )
-from footfall.capture.reader import read_capture
+from footfall.capture.reader import read_capture_file
 
 PropertyValue = int | float | str | bytes
 
@@ -213,7 +213,7 @@ class CaptureWriter:
         folder = self.root / self.namespace / self.eventhub / str(partition)
         buf = _PartitionBuffer()
         for path in _capture_files_newest_first(folder):
-            table = read_capture(path.read_bytes()).table
+            table = read_capture_file(path).table
             if table.num_rows:
                 last = table.slice(table.num_rows - 1).to_pylist()[0]
                 buf.next_sequence = last["sequence_number"] + 1

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from footfall.capture import parse_capture_path
 from footfall_assets.ingest.contract_sql import TIMESTAMP_FORMAT
 from footfall_assets.resources.ingest_settings import IngestSettings
 
@@ -83,6 +84,13 @@ def partitions_by_file(table: pa.Table, settings: IngestSettings) -> dict[str, d
 
 def to_partition_key(hour_start: datetime) -> str:
     return hour_start.strftime(PARTITION_FORMAT)
+
+
+def file_hour(path: str) -> datetime:
+    """The UTC hour a Capture file is named for; damaged files are filed under it."""
+    parsed = parse_capture_path(path)
+    assert parsed is not None, path  # only parsable paths are ever listed
+    return parsed.window_start.replace(minute=0, second=0)
 
 
 def naive_utc(ts: datetime) -> datetime:

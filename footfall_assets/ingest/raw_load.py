@@ -15,9 +15,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from footfall.capture import parse_capture_path
 from footfall_assets.ingest.decode import DamagedFile, decode_files
-from footfall_assets.ingest.partitioning import naive_utc, placed_sql
+from footfall_assets.ingest.partitioning import file_hour, naive_utc, placed_sql
 from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
 from footfall_assets.resources.capture_storage import CaptureFile, CaptureStorage
 from footfall_assets.resources.ingest_settings import IngestSettings
@@ -46,12 +45,6 @@ def candidate_window(hour: datetime, settings: IngestSettings) -> tuple[datetime
     start = hour - settings.max_clock_skew - settings.capture_window
     end = hour + timedelta(hours=1) + settings.lateness + timedelta(seconds=1)
     return start, end
-
-
-def _file_hour(path: str) -> datetime:
-    parsed = parse_capture_path(path)
-    assert parsed is not None, path
-    return naive_utc(parsed.window_start.replace(minute=0, second=0))
 
 
 def _known_partitions(conn: duckdb.DuckDBPyConnection, files: list[CaptureFile]) -> dict[str, set]:
@@ -110,7 +103,9 @@ def _record_index(
         {
             "capture_file": [f.path for f in files],
             "size_bytes": [f.size for f in files],
-            "damaged_hour": [_file_hour(f.path) if f.path in bad else None for f in files],
+            "damaged_hour": [
+                naive_utc(file_hour(f.path)) if f.path in bad else None for f in files
+            ],
         },
         schema=_NEW_FILES_SCHEMA,
     )
@@ -191,7 +186,7 @@ def load_raw_partition(
             damaged_here = [
                 bad
                 for bad in decoded.damaged
-                if bad.path in feeds_partition or _file_hour(bad.path) == start
+                if bad.path in feeds_partition or naive_utc(file_hour(bad.path)) == start
             ]
             conn.execute(
                 f"DELETE FROM {SCHEMA}.quarantined_capture_files WHERE partition_start = ?", [start]

@@ -91,6 +91,10 @@ class CaptureStorage(ConfigurableResource, ABC):
             hour += timedelta(hours=1)
         return sorted(out)
 
+    def all_files(self) -> list[CaptureFile]:
+        """Every Capture file, stream by stream, oldest first (for full rebuilds)."""
+        return [file for stream in self.streams() for file in self.files_after(stream, None)]
+
     def files_after(self, stream: str, after: str | None) -> Iterator[CaptureFile]:
         """Files of one stream whose path sorts after `after`, oldest first.
 
