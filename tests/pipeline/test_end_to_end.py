@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
+from footfall.capture import read_capture_file
 from tests.pipeline.conftest import Platform, simulated
 
 
@@ -132,12 +133,9 @@ def test_every_partition_accounts_for_all_records(dirty_chain) -> None:
         total_raw = conn.execute("SELECT count(*) FROM ingest.raw_events").fetchone()[0]
     assert len(rows) == len(keys)
     assert all(raw == accounted for _, raw, accounted in rows)
-    files_total = sum(1 for _ in (platform.root / "capture").rglob("*.avro"))
-    assert files_total > 0
     # every record in every capture file is in exactly one partition
-    from footfall.capture import read_capture_file
-
     records = sum(len(read_capture_file(p)) for p in (platform.root / "capture").rglob("*.avro"))
+    assert records > 0
     assert total_raw == records
 
 
