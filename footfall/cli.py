@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from edge_runtime.cli import add_edge_commands
 from footfall.settings import data_dir
 
 if TYPE_CHECKING:  # Dagster is imported only by the commands that need it
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=_positive, default=7)
     demo.add_argument("--start", type=_date, default=dt.date(2026, 10, 5))
     demo.set_defaults(func=cmd_demo)
+
+    add_edge_commands(sub, common)
     return parser
 
 

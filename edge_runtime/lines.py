@@ -1,0 +1,81 @@
+"""Counting lines: a person crosses when their feet go from firmly one side to firmly the other.
+
+Feet jitter by a few pixels from frame to frame, and a person may stand on a doorway line for a
+while. A band of `hysteresis` (a fraction of the frame diagonal) on each side of the line absorbs
+that: a track's side only changes once its feet leave the band on the other side, so wobbling on
+the line never counts twice. A crossing also has to happen within the segment's extent (plus a
+small margin): walking past the end of a short line is not crossing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from footfall.layout import Line
+
+Direction = Literal["in", "out"]
+_DIRECTION_VECTORS = {"up": (0.0, -1.0), "down": (0.0, 1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    track_id: int
+    line_id: str
+    direction: Direction
+    t: float
+
+
+class LineCounter:
+    """Watches one layout line in a frame of `width` x `height` pixels."""
+
+    def __init__(
+        self,
+        line: Line,
+        width: int,
+        height: int,
+        hysteresis: float = 0.02,
+        end_margin: float = 0.05,
+    ) -> None:
+        self.line_id = line.id
+        (ax, ay), (bx, by) = line.points
+        self._a = np.array([ax * width, ay * height])
+        self._b = np.array([bx * width, by * height])
+        self._vector = self._b - self._a
+        self._length = float(np.hypot(*self._vector))
+        self._band = hysteresis * float(np.hypot(width, height))
+        self._end_margin = end_margin
+        dx, dy = _DIRECTION_VECTORS[line.in_direction]
+        # The side of the line that "in" travel ends on: sign of cross(line, in-direction).
+        self._in_side = 1 if self._vector[0] * dy - self._vector[1] * dx > 0 else -1
+        self._side: dict[int, int] = {}
+        self.counts: dict[Direction, int] = {"in": 0, "out": 0}
+
+    def update(self, track_id: int, feet: tuple[float, float], t: float) -> Crossing | None:
+        """Record a track's feet at time `t`; return the crossing it completes, if any."""
+        point = np.asarray(feet)
+        offset = point - self._a
+        distance = float(self._vector[0] * offset[1] - self._vector[1] * offset[0]) / self._length
+        if abs(distance) <= self._band:
+            return None  # inside the band: the side is unchanged
+        side = 1 if distance > 0 else -1
+        previous = self._side.get(track_id)
+        self._side[track_id] = side
+        if previous is None or previous == side or not self._within_extent(point):
+            return None
+        direction: Direction = "in" if side == self._in_side else "out"
+        self.counts[direction] += 1
+        return Crossing(track_id, self.line_id, direction, t)
+
+    def forget(self, track_id: int) -> None:
+        self._side.pop(track_id, None)
+
+    def endpoints(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The line's ends in frame pixels (for drawing)."""
+        return (int(self._a[0]), int(self._a[1])), (int(self._b[0]), int(self._b[1]))
+
+    def _within_extent(self, point: np.ndarray) -> bool:
+        along = float(np.dot(point - self._a, self._vector)) / (self._length**2)
+        return -self._end_margin <= along <= 1 + self._end_margin

@@ -1,0 +1,210 @@
+"""The edge run loop: frames → people → tracks → lines and zones → events → sink.
+
+One `EdgeRun` serves one camera. It times every stage (the benchmark reads those numbers), keeps
+the per-line and per-zone tallies the command prints as its summary, and closes open visits when
+a finite source ends so that no visit is lost at the end of a recording.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from edge_runtime.analytics import FrameFacts, SceneAnalytics
+from edge_runtime.annotate import Annotator
+from edge_runtime.detection.base import Detector
+from edge_runtime.events import EventFactory
+from edge_runtime.pseudonyms import Pseudonymizer
+from edge_runtime.settings import EdgeSettings
+from edge_runtime.sinks import Sink
+from edge_runtime.sources.base import Frame, FrameSource
+from edge_runtime.tracking import PersonTracker
+from footfall.contract.models import Heartbeat
+from footfall.layout import Camera, StoreLayout
+
+STAGES = ("decode", "detect", "track", "zones", "sink")
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did; `as_dict` is the JSON line `footfall edge run` prints last."""
+
+    frames: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    events: int = 0
+    people: int = 0
+    line_crossings: dict[str, dict[str, int]] = field(default_factory=dict)
+    zone_visits: dict[str, int] = field(default_factory=dict)
+    engaged_visits: dict[str, int] = field(default_factory=dict)
+    dwell_s: dict[str, list[float]] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "frames": self.frames,
+            "fps": round(self.fps, 2),
+            "events": self.events,
+            "line_crossings": self.line_crossings,
+            "zone_visits": self.zone_visits,
+            "dwell_s": self.dwell_s,
+            "engaged_visits": self.engaged_visits,
+            "people": self.people,
+            "skipped_frames": self.skipped,
+            "stage_ms_per_frame": {
+                stage: round(1000 * s / self.frames, 2) if self.frames else 0.0
+                for stage, s in self.stage_seconds.items()
+            },
+        }
+
+
+ProgressCallback = Callable[[int, float, int], None]  # frames, fps, people in view
+
+
+class EdgeRun:
+    """Runs one camera of one store through the pipeline."""
+
+    def __init__(
+        self,
+        layout: StoreLayout,
+        camera_id: str,
+        detector: Detector,
+        sink: Sink,
+        pseudonyms: Pseudonymizer,
+        *,
+        device_id: str,
+        settings: EdgeSettings | None = None,
+        annotator: Annotator | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.layout = layout
+        self.camera = _camera(layout, camera_id)
+        self.detector = detector
+        self.sink = sink
+        self.pseudonyms = pseudonyms
+        self.device_id = device_id
+        self.settings = settings or EdgeSettings()
+        self.annotator = annotator
+        self.progress = progress
+        self.tracker = PersonTracker(self.settings.tracker)
+        self.summary = RunSummary(
+            line_crossings={line.id: {"in": 0, "out": 0} for line in self.camera.lines},
+            zone_visits={zone.id: 0 for zone in self.camera.zones},
+            engaged_visits={zone.id: 0 for zone in self.camera.zones},
+            dwell_s={zone.id: [] for zone in self.camera.zones},
+        )
+        self._min_dwell = {zone.id: zone.min_dwell_s for zone in self.camera.zones}
+        self._analytics: SceneAnalytics | None = None
+        self._factory: EventFactory | None = None
+        self._people_seen: set[int] = set()
+        self._forgotten: set[int] = set()
+        self._next_heartbeat = 0.0
+        self._last_t = 0.0
+        self.now: dt.datetime | None = None  # footage time of the frame in hand, UTC
+
+    def run(self, source: FrameSource, max_frames: int | None = None) -> RunSummary:
+        started = time.perf_counter()
+        frames = iter(source)
+        try:
+            while max_frames is None or self.summary.frames < max_frames:
+                tick = time.perf_counter()
+                frame = next(frames, None)
+                self.summary.stage_seconds["decode"] += time.perf_counter() - tick
+                if frame is None:
+                    break
+                self._process(frame)
+                self.summary.skipped = source.skipped
+                self.summary.seconds = time.perf_counter() - started
+                if self.progress:
+                    in_view = self._analytics.in_view if self._analytics else 0
+                    self.progress(self.summary.frames, self.summary.fps, in_view)
+            self._finish()
+        finally:
+            source.close()
+            if self.annotator:
+                self.annotator.close()
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def _process(self, frame: Frame) -> None:
+        stages = self.summary.stage_seconds
+        if self._factory is None:
+            self._start(frame)
+        assert self._analytics is not None and self._factory is not None
+        t = (frame.timestamp - self._factory.origin).total_seconds()
+        self._last_t, self.now = t, frame.timestamp
+
+        tick = time.perf_counter()
+        detections = self.detector.detect(frame.image)
+        stages["detect"] += (split := time.perf_counter()) - tick
+
+        people = self.tracker.update(detections, t)
+        for track_id in self.tracker.static_track_ids - self._forgotten:
+            self._analytics.forget(track_id)
+            self._forgotten.add(track_id)
+        self._people_seen.update(p.track_id for p in people)
+        stages["track"] += (tick := time.perf_counter()) - split
+
+        facts = self._analytics.update(people, t)
+        stages["zones"] += (split := time.perf_counter()) - tick
+
+        self._emit(facts, t)
+        stages["sink"] += time.perf_counter() - split
+        self.summary.frames += 1
+        if self.annotator:
+            self.annotator.draw(frame.image, people, self._analytics)
+
+    def _start(self, first: Frame) -> None:
+        height, width = first.image.shape[:2]
+        self._analytics = SceneAnalytics(self.camera, width, height, self.settings.analytics)
+        self._factory = EventFactory(
+            self.layout, self.camera.id, self.device_id, self.pseudonyms, first.timestamp
+        )
+
+    def _emit(self, facts: FrameFacts, t: float, final: bool = False) -> None:
+        assert self._factory is not None
+        events = self._factory.from_facts(facts)
+        if final or t >= self._next_heartbeat:
+            events.append(self._heartbeat(t))
+            self._next_heartbeat = t + self.settings.analytics.heartbeat_period_s
+        for crossing in facts.crossings:
+            self.summary.line_crossings[crossing.line_id][crossing.direction] += 1
+        for visit in facts.visits:
+            self.summary.zone_visits[visit.zone_id] += 1
+            self.summary.dwell_s[visit.zone_id].append(round(visit.dwell_s, 2))
+            if visit.dwell_s >= self._min_dwell[visit.zone_id]:
+                self.summary.engaged_visits[visit.zone_id] += 1
+        if events:
+            self.sink.send(events)
+            self.summary.events += len(events)
+
+    def _heartbeat(self, t: float) -> Heartbeat:
+        assert self._factory is not None
+        return self._factory.heartbeat(
+            t,
+            fps=self.summary.fps,
+            frames_processed=self.summary.frames,
+            frames_dropped=self.summary.skipped,
+            uptime_s=self.summary.seconds,
+            model_versions={"person_detector": self.detector.model_version},
+        )
+
+    def _finish(self) -> None:
+        if self._analytics is None:
+            return  # the source gave no frames
+        self._emit(self._analytics.finish(self._last_t), self._last_t, final=True)
+        self.summary.people = len(self._people_seen - self._forgotten)
+
+
+def _camera(layout: StoreLayout, camera_id: str) -> Camera:
+    for camera in layout.cameras:
+        if camera.id == camera_id:
+            return camera
+    known = ", ".join(c.id for c in layout.cameras)
+    raise ValueError(f"camera {camera_id!r} is not in the layout of {layout.store.id} ({known})")
