@@ -60,7 +60,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
 
     from edge_runtime.annotate import Annotator
     from edge_runtime.detection.config import SsdConfig, build_detector, load_detector_config
-    from edge_runtime.pipeline import EdgeRun
+    from edge_runtime.pipeline import EdgeRun, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink, StdoutSink
     from edge_runtime.sources import open_source
@@ -68,6 +68,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
 
     root = data_dir(args.data_dir)
     layout = load_layout(args.layout)
+    camera = camera_in(layout, args.camera)
     config = load_detector_config(args.detector) if args.detector else SsdConfig(kind="ssd")
     detector = build_detector(config.model_copy(update={"threads": args.threads}))
     source = open_source(args.source, start_time=args.start_time)
@@ -79,11 +80,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         return run.now if run and run.now else dt.datetime.now(dt.UTC)
 
     clock = (lambda: dt.datetime.now(dt.UTC)) if source.live else footage_now
-    sink = (
-        StdoutSink()
-        if args.sink == "stdout"
-        else LocalCaptureSink(root / "capture", clock=clock)
-    )
+    sink = StdoutSink() if args.sink == "stdout" else LocalCaptureSink(root / "capture", clock=clock)
     annotator = Annotator(args.annotate, source.fps or 10.0) if args.annotate else None
     bar = tqdm(unit="frame", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
 
@@ -91,13 +88,12 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         bar.update(frames - bar.n)
         bar.set_postfix(fps=f"{fps:.1f}", people=in_view, refresh=False)
 
-    keys = DailyKeys(root / "edge" / "keys")
     run = EdgeRun(
         layout,
-        args.camera,
+        camera.id,
         detector,
         sink,
-        Pseudonymizer(keys, args.camera),
+        Pseudonymizer(DailyKeys(root / "edge" / "keys"), camera.id),
         device_id=args.device_id,
         annotator=annotator,
         progress=progress,

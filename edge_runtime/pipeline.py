@@ -84,7 +84,7 @@ class EdgeRun:
         progress: ProgressCallback | None = None,
     ) -> None:
         self.layout = layout
-        self.camera = _camera(layout, camera_id)
+        self.camera = camera_in(layout, camera_id)
         self.detector = detector
         self.sink = sink
         self.pseudonyms = pseudonyms
@@ -202,7 +202,8 @@ class EdgeRun:
         self.summary.people = len(self._people_seen - self._forgotten)
 
 
-def _camera(layout: StoreLayout, camera_id: str) -> Camera:
+def camera_in(layout: StoreLayout, camera_id: str) -> Camera:
+    """The layout's camera `camera_id`, or a one-line error listing the cameras it has."""
     for camera in layout.cameras:
         if camera.id == camera_id:
             return camera
