@@ -80,7 +80,9 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         return run.now if run and run.now else dt.datetime.now(dt.UTC)
 
     clock = (lambda: dt.datetime.now(dt.UTC)) if source.live else footage_now
-    sink = StdoutSink() if args.sink == "stdout" else LocalCaptureSink(root / "capture", clock=clock)
+    sink = (
+        StdoutSink() if args.sink == "stdout" else LocalCaptureSink(root / "capture", clock=clock)
+    )
     annotator = Annotator(args.annotate, source.fps or 10.0) if args.annotate else None
     bar = tqdm(unit="frame", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
 

@@ -17,7 +17,12 @@ import numpy as np
 from footfall.layout import Line
 
 Direction = Literal["in", "out"]
-_DIRECTION_VECTORS = {"up": (0.0, -1.0), "down": (0.0, 1.0), "left": (-1.0, 0.0), "right": (1.0, 0.0)}
+_DIRECTION_VECTORS = {
+    "up": (0.0, -1.0),
+    "down": (0.0, 1.0),
+    "left": (-1.0, 0.0),
+    "right": (1.0, 0.0),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,9 @@ class PersonTracker:
             if history is None:
                 feet = ((box[0] + box[2]) / 2, box[3])
                 history = self._history[int(track_id)] = _History(t, feet, box[3] - box[1])
-            person = TrackedPerson(int(track_id), box, float(confidence), self._feet(box, history, t))
+            person = TrackedPerson(
+                int(track_id), box, float(confidence), self._feet(box, history, t)
+            )
             if not self._is_static(person, history, t):
                 people.append(person)
         return people

@@ -140,7 +140,8 @@ class StoreLayout(_Strict):
         return yaml.safe_dump(data, sort_keys=False)
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+def error_location(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a dotted path, e.g. `cameras[0].zones[1].polygon`."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -171,7 +172,7 @@ def parse_layout(text: str, source: str = "<string>") -> StoreLayout:
         err = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         msg = err["msg"].removeprefix("Value error, ")
-        where = f"{_location(err['loc'])}: " if err["loc"] else ""
+        where = f"{error_location(err['loc'])}: " if err["loc"] else ""
         raise LayoutError(f"{source}: {where}{msg}{more}") from exc
 
 

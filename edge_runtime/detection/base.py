@@ -18,7 +18,7 @@ PERSON_CLASS_ID = 0
 class Detector(Protocol):
     """Finds people in one BGR frame."""
 
-    #: Short identifier with version, reported in heartbeats (e.g. "ssd-mobilenetv2-oidv4@79cbfad4").
+    #: Short name with version, reported in heartbeats (e.g. "ssd-mobilenetv2-oidv4@79cbfad4").
     model_version: str
 
     def detect(self, image: np.ndarray) -> sv.Detections:

@@ -13,7 +13,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 
-class ModelFileError(Exception):
+class ModelFileError(ValueError):
     """A model file is missing, unreadable, or not the file its card describes."""
 
 
