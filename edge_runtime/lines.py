@@ -42,7 +42,7 @@ class LineCounter:
         width: int,
         height: int,
         hysteresis: float = 0.02,
-        end_margin: float = 0.05,
+        end_margin: float = 0.0,
     ) -> None:
         self.line_id = line.id
         (ax, ay), (bx, by) = line.points

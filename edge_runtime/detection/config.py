@@ -72,7 +72,7 @@ class SsdConfig(_Config):
     # Person scores from this model are mostly 0.3 to 0.5 on indoor footage; boxes from 0.2 feed
     # ByteTrack's second stage, which only uses them to continue existing tracks.
     score_threshold: Probability = 0.2
-    iou_threshold: Probability = 0.45
+    iou_threshold: Probability = 0.3
     threads: Threads = 1
 
     @model_validator(mode="after")

@@ -72,7 +72,7 @@ class SsdPersonDetector:
         model_path: Path | None = None,
         sha256: str | None = None,
         score_threshold: float = 0.2,
-        iou_threshold: float = 0.45,
+        iou_threshold: float = 0.3,
         threads: int = 1,
     ) -> None:
         if model_path is None:
@@ -105,7 +105,11 @@ class SsdPersonDetector:
             confidence=scores[keep].astype(np.float32),
             class_id=np.full(int(keep.sum()), PERSON_CLASS_ID, dtype=int),
         )
-        return detections.with_nms(threshold=self.iou_threshold)
+        # Small people often get a second box around part of the body (head and shoulders,
+        # legs) that barely overlaps the whole-body box by IoU; intersection over the smaller
+        # box catches those, so one person gives the tracker one box.
+        detections = detections.with_nms(threshold=self.iou_threshold)
+        return detections.with_nms(threshold=0.8, overlap_metric=sv.OverlapMetric.IOS)
 
     @staticmethod
     def _decode(encodings: np.ndarray, anchors: np.ndarray) -> np.ndarray:

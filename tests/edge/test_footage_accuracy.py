@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.edge.footage_runs import FootageRun, run_footage
+from tests.edge.footage_runs import START, FootageRun, run_footage
 
 #: A visit's end is the last frame the feet are seen inside; detections at the edge of a zone
 #: or of the frame make that a few frames uncertain either way.
@@ -62,3 +62,37 @@ def test_events_agree_with_the_summary(clip: FootageRun):
     assert len(visits) == sum(clip.summary.zone_visits.values())
     assert all(v.dwell_s == (v.exit_time - v.enter_time).total_seconds() for v in visits)
     assert len({v.visitor_id for v in visits}) <= clip.summary.people
+
+
+def match_crossings(got: list[tuple[float, str]], truth: list[tuple[float, str]], within_s: float):
+    """Pair each labelled crossing with the nearest unused detected one of the same direction."""
+    unused = list(got)
+    matched = 0
+    for t, direction in truth:
+        candidates = [g for g in unused if g[1] == direction and abs(g[0] - t) <= within_s]
+        if candidates:
+            unused.remove(min(candidates, key=lambda g: abs(g[0] - t)))
+            matched += 1
+    return matched, len(unused)
+
+
+def test_crowded_walkway_crossings():
+    """vtest.avi: 14 labelled crossings of a walkway in 80 s, up to 9 people in view, people
+    30 to 90 px tall, pairs crossing head-on. The hard case, held to the bar measured today: 12
+    of 14 found with the right direction within 1.5 s, 1 spurious (in 5 / out 8 against 6 / 8).
+    The misses are a pair that overlap right on the line (30.3 and 30.8 s; one of them turns
+    back 19 px past it); the spurious one comes from a head-on pass (66.5 to 67.7 s) that
+    briefly swaps ids. A regression fails this test.
+    """
+    run = run_footage("vtest")
+    got = [
+        ((e.event_time - START).total_seconds(), e.direction)
+        for e in run.events
+        if e.event_type == "line_crossing"
+    ]
+    truth = [(c["time_s"], c["direction"]) for c in run.truth["crossings"]]
+    matched, spurious = match_crossings(got, truth, within_s=1.5)
+    assert matched >= 12 and spurious <= 1, (matched, spurious, got)
+    counts = run.summary.line_crossings["walkway-west"]
+    expected = run.truth["line_crossings"]["walkway-west"]
+    assert abs(counts["in"] - expected["in"]) <= 1 and abs(counts["out"] - expected["out"]) <= 1
