@@ -22,6 +22,7 @@ IN_VIEW_FRAMES = {
     "store-aisle": [10, 14, 40, 50, 60, 66],
     "people-walking": [4, 8],
     "classroom": [11, 22, 33, 44],
+    "face-demographics-walking": [9, 18, 27, 34],
 }
 
 
