@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import subprocess
 import sys
@@ -61,7 +62,8 @@ def measure_detector(clip: Path, frames: int, threads: int) -> dict:
     from edge_runtime.sources import open_source
 
     detector = build_detector(SsdConfig(kind="ssd", threads=threads))
-    images = [f.image for _, f in zip(range(frames), open_source(str(clip), start_time=START))]
+    source = open_source(str(clip), start_time=START)
+    images = [frame.image for frame in itertools.islice(source, frames)]
     detector.detect(images[0])  # warm-up: the first run allocates
     tick = time.perf_counter()
     for image in images:

@@ -62,6 +62,7 @@ class SceneAnalytics:
                 width,
                 height,
                 exit_grace_s=settings.zone_exit_grace_s,
+                absent_grace_s=settings.zone_absent_grace_s,
                 min_visit_s=settings.min_visit_s,
             )
             for zone in camera.zones

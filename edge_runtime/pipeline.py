@@ -144,7 +144,8 @@ class EdgeRun:
         detections = self.detector.detect(frame.image)
         stages["detect"] += (split := time.perf_counter()) - tick
 
-        people = self.tracker.update(detections, t)
+        height, width = frame.image.shape[:2]
+        people = self.tracker.update(detections, t, frame_size=(width, height))
         for track_id in self.tracker.static_track_ids - self._forgotten:
             self._analytics.forget(track_id)
             self._forgotten.add(track_id)

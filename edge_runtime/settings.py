@@ -16,7 +16,10 @@ class AnalyticsSettings(BaseModel):
         0.02, ge=0, le=0.2, description="half-width of the no-change band, share of frame diagonal"
     )
     zone_exit_grace_s: float = Field(
-        1.0, ge=0, description="outside this long before a zone visit ends"
+        1.0, ge=0, description="seen outside this long before a zone visit ends"
+    )
+    zone_absent_grace_s: float = Field(
+        3.5, ge=0, description="not seen at all this long before a zone visit ends"
     )
     min_visit_s: float = Field(0.3, ge=0, description="shorter zone visits are detector noise")
     occupancy_period_s: float = Field(10.0, gt=0)

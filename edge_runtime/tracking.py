@@ -42,7 +42,7 @@ class TrackerSettings(BaseModel):
     min_iou: float = Field(0.1, gt=0, le=1, description="IoU needed to continue a track")
     confirm_frames: int = Field(2, ge=1, description="consecutive hits before a track gets an id")
     stitch_s: float = Field(
-        1.5, ge=0, description="a new track may continue a person lost this long"
+        2.5, ge=0, description="a new track may continue a person lost this long"
     )
     stitch_radius: float = Field(
         0.75, ge=0, description="how far (in person heights) from where they were heading"
@@ -108,10 +108,18 @@ class PersonTracker:
         self._person_of_track: dict[int, int] = {}
         self._people: dict[int, _Person] = {}
         self._fixtures = np.empty((0, 4), dtype=np.float32)
+        self._frame_size: tuple[int, int] | None = None
         self.static_track_ids: set[int] = set()
 
-    def update(self, detections: sv.Detections, t: float) -> list[TrackedPerson]:
-        """Advance to time `t` (seconds since the source started) with this frame's boxes."""
+    def update(
+        self, detections: sv.Detections, t: float, frame_size: tuple[int, int] | None = None
+    ) -> list[TrackedPerson]:
+        """Advance to time `t` (seconds since the source started) with this frame's boxes.
+
+        `frame_size` (width, height) lets the tracker tell that a lost person walked out of
+        view, so that someone entering where they left is not taken for them.
+        """
+        self._frame_size = frame_size
         tracked = self._tracker.update(self._without_fixtures(detections), timestamp=t)
         found: list[tuple[int, Box, float]] = []
         new_tracks: list[tuple[int, Box, float]] = []
@@ -152,6 +160,8 @@ class PersonTracker:
                 memory.last_feet[0] + memory.velocity[0] * gap,
                 memory.last_feet[1] + memory.velocity[1] * gap,
             )
+            if self._out_of_view(expected):
+                continue  # they walked out of the picture; whoever this is, it is not them
             distance = float(np.hypot(feet[0] - expected[0], feet[1] - expected[1]))
             radius = self.settings.stitch_radius * max(height, memory.height)
             if distance > radius:
@@ -165,6 +175,12 @@ class PersonTracker:
             self._people[best] = _Person(t, feet, height, t, feet)
         self._person_of_track[track_id] = best
         return best
+
+    def _out_of_view(self, point: Point) -> bool:
+        if self._frame_size is None:
+            return False
+        width, height = self._frame_size
+        return not (0 <= point[0] <= width and 0 <= point[1] <= height)
 
     @staticmethod
     def _remember(memory: _Person, feet: Point, t: float) -> None:

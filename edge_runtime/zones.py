@@ -1,11 +1,14 @@
 """Zones: visits with enter/exit times and dwell, by the feet point (the layout contract).
 
 A visit starts at the first frame a track's feet are inside the polygon and ends at the last
-frame they were inside, once they have stayed outside (or out of sight) for `exit_grace_s`. The
-grace absorbs feet flickering across the edge and frames where the detector misses someone, which
-would otherwise split one visit into several. A visit shorter than `min_visit_s` is detector noise
-(a box grazing the zone for a frame or two) and is dropped; `min_dwell_s` from the layout is
-applied later and separates a pass-by from an engagement, both of which are visits.
+frame they were inside, once they have been seen outside for `exit_grace_s`, or not seen at all
+for `absent_grace_s`. The first grace absorbs feet flickering across the edge; the second, longer
+one absorbs stretches where the detector misses someone standing still at a display (and the
+tracker's own lost-track buffer), which would otherwise split one visit into several.
+
+A visit shorter than `min_visit_s` is detector noise (a box grazing the zone for a frame or two)
+and is dropped; `min_dwell_s` from the layout is applied later and separates a pass-by from an
+engagement, both of which are visits.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class ZoneMonitor:
         width: int,
         height: int,
         exit_grace_s: float = 1.0,
+        absent_grace_s: float = 3.5,
         min_visit_s: float = 0.3,
     ) -> None:
         self.zone = zone
@@ -52,6 +56,7 @@ class ZoneMonitor:
             [[x * width, y * height] for x, y in zone.polygon], dtype=np.float32
         )
         self.exit_grace_s = exit_grace_s
+        self.absent_grace_s = absent_grace_s
         self.min_visit_s = min_visit_s
         self._open: dict[int, _Open] = {}
         self.inside_now: set[int] = set()
@@ -71,7 +76,9 @@ class ZoneMonitor:
         ended = [
             tid
             for tid, visit in self._open.items()
-            if tid not in self.inside_now and t - visit.last_inside_t > self.exit_grace_s
+            if tid not in self.inside_now
+            and t - visit.last_inside_t
+            > (self.exit_grace_s if tid in feet_by_track else self.absent_grace_s)
         ]
         return [v for tid in ended if (v := self._close(tid)) is not None]
 

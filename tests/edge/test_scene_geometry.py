@@ -100,6 +100,22 @@ def test_brief_misses_and_edge_flicker_do_not_split_a_visit():
     assert visits[0].dwell_s == pytest.approx(3.2)  # frame 0 to the last inside frame, 32
 
 
+def test_a_person_unseen_for_a_while_at_a_display_is_one_visit():
+    monitor = ZoneMonitor(square_zone(), W, H, exit_grace_s=0.5, absent_grace_s=3.0)
+    path = [(0.5, 0.5)] * 10 + [None] * 25 + [(0.5, 0.5)] * 10 + [(0.9, 0.5)] * 10
+    (visit,) = run_zone(monitor, path)
+    assert (visit.enter_t, visit.exit_t) == pytest.approx((0.0, 4.4))
+
+
+def test_someone_who_leaves_the_view_from_a_zone_exits_at_their_last_frame_inside():
+    monitor = ZoneMonitor(square_zone(), W, H, exit_grace_s=0.5, absent_grace_s=3.0)
+    visits = []
+    for i, pos in enumerate([(0.5, 0.5)] * 10 + [None] * 40):
+        visits += monitor.update({} if pos is None else {7: (pos[0] * W, pos[1] * H)}, i / 10)
+    (visit,) = visits  # closed by the absent grace, before the source ends
+    assert visit.exit_t == pytest.approx(0.9)
+
+
 def test_leaving_longer_than_the_grace_makes_two_visits():
     monitor = ZoneMonitor(square_zone(), W, H, exit_grace_s=0.5)
     path = [(0.5, 0.5)] * 10 + [(0.9, 0.5)] * 10 + [(0.5, 0.5)] * 10
