@@ -31,6 +31,7 @@ ui: setup
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/edge.py
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs

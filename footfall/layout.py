@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from footfall.config_files import first_problem, read_text, yaml_mapping
+
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)]
 Point = tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]]
 
@@ -140,52 +142,19 @@ class StoreLayout(_Strict):
         return yaml.safe_dump(data, sort_keys=False)
 
 
-def error_location(loc: tuple[int | str, ...]) -> str:
-    """A pydantic error location as a dotted path, e.g. `cameras[0].zones[1].polygon`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith(("function-", "tuple[")) or part in ("list[...]",):
-            continue
-        else:
-            out += f".{part}" if out else part
-    return out or "<root>"
-
-
 def parse_layout(text: str, source: str = "<string>") -> StoreLayout:
     """Validate layout YAML text; `source` names it in errors."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise LayoutError(f"{source}:{where}: not valid YAML: {problem}") from exc
-    if not isinstance(data, dict):
-        raise LayoutError(
-            f"{source}: <root>: expected a mapping with store, layout_version, cameras"
-        )
+    data = yaml_mapping(text, source, "store, layout_version, cameras", LayoutError)
     try:
         return StoreLayout.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        msg = err["msg"].removeprefix("Value error, ")
-        where = f"{error_location(err['loc'])}: " if err["loc"] else ""
-        raise LayoutError(f"{source}: {where}{msg}{more}") from exc
+        raise LayoutError(f"{source}: {first_problem(exc)}") from exc
 
 
 def load_layout(path: str | Path) -> StoreLayout:
     """Read and validate one layout file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LayoutError(f"{path}: cannot read layout file: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise LayoutError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-    return parse_layout(text, str(path))
+    return parse_layout(read_text(path, "layout file", LayoutError), str(path))
 
 
 def load_layouts(folder: str | Path) -> list[StoreLayout]:

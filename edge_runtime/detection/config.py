@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,7 +30,7 @@ from pydantic import (
 )
 
 from edge_runtime.detection.base import Detector
-from footfall.layout import error_location
+from footfall.config_files import first_problem, read_text, yaml_mapping
 
 
 class DetectorConfigError(ValueError):
@@ -160,19 +159,8 @@ def build_detector(config: DetectorConfig) -> Detector:
 def load_detector_config(path: str | Path) -> DetectorConfig:
     """Read and validate a detector config file; relative paths resolve against its folder."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DetectorConfigError(f"{path}: cannot read detector config: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise DetectorConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DetectorConfigError(f"{path}:{where}: not valid YAML: {problem}") from exc
-    if not isinstance(data, dict):
-        raise DetectorConfigError(f"{path}: <root>: expected a mapping with kind and settings")
+    text = read_text(path, "detector config", DetectorConfigError)
+    data = yaml_mapping(text, str(path), "kind and settings", DetectorConfigError)
     try:
         return _ADAPTER.validate_python(data, context={"config_folder": path.parent})
     except ValidationError as exc:
@@ -180,13 +168,11 @@ def load_detector_config(path: str | Path) -> DetectorConfig:
 
 
 def _describe(exc: ValidationError) -> str:
-    """The first problem as `field.path: message`, plus how many more there are."""
+    """The first problem; the union's `kind` tag is not a level of the file."""
     err = exc.errors()[0]
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     if err["type"] == "union_tag_not_found":
         return f"kind: Field required (ssd, yolov8 or custom_vision){more}"
     if err["type"] == "union_tag_invalid":
         return f"kind: {err['msg']}{more}"
-    loc = err["loc"][1:]  # pydantic puts the `kind` tag first; the file has no such level
-    where = f"{error_location(loc)}: " if loc else ""
-    return f"{where}{err['msg'].removeprefix('Value error, ')}{more}"
+    return first_problem(exc, skip=1)
