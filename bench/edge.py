@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYOUT = ROOT / "tests/edge/footage/vtest.layout.yaml"
+LAYOUT = ROOT / "media/layouts/vtest.yaml"
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 

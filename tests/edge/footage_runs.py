@@ -44,7 +44,7 @@ class FootageRun:
 @cache
 def run_footage(name: str) -> FootageRun:
     truth = yaml.safe_load((FOOTAGE / f"{name}.truth.yaml").read_text())
-    layout = load_layout(FOOTAGE / f"{name}.layout.yaml")
+    layout = load_layout(ROOT / "media" / "layouts" / f"{name}.yaml")
     in_view: list[int] = []
     sink = ListSink()
     run = EdgeRun(

@@ -17,7 +17,7 @@ from footfall.contract.validate import validate_event
 
 ROOT = Path(__file__).resolve().parents[2]
 FOOTFALL = str(Path(sys.executable).parent / "footfall")
-LAYOUT = ROOT / "tests/edge/footage/store-aisle.layout.yaml"
+LAYOUT = ROOT / "media/layouts/store-aisle.yaml"
 CLIP = ROOT / "media/store-aisle.gif"
 SUMMARY_KEYS = {"frames", "fps", "events", "line_crossings", "zone_visits", "dwell_s"}
 
