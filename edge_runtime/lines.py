@@ -5,6 +5,11 @@ while. A band of `hysteresis` (a fraction of the frame diagonal) on each side of
 that: a track's side only changes once its feet leave the band on the other side, so wobbling on
 the line never counts twice. A crossing also has to happen within the segment's extent (plus a
 small margin): walking past the end of a short line is not crossing it.
+
+Someone who walks in from the edge of the picture is often detected a moment late, already past
+a line drawn near that edge. A track first seen within `entry_margin` of a frame edge is taken
+to have come from that edge, so such an entry still counts when the line lies between the edge
+and where the person was first seen.
 """
 
 from __future__ import annotations
@@ -43,8 +48,11 @@ class LineCounter:
         height: int,
         hysteresis: float = 0.02,
         end_margin: float = 0.0,
+        entry_margin: float = 0.04,
     ) -> None:
         self.line_id = line.id
+        self._size = np.array([width, height], dtype=float)
+        self._entry_margin = entry_margin * self._size
         (ax, ay), (bx, by) = line.points
         self._a = np.array([ax * width, ay * height])
         self._b = np.array([bx * width, by * height])
@@ -56,16 +64,20 @@ class LineCounter:
         # The side of the line that "in" travel ends on: sign of cross(line, in-direction).
         self._in_side = 1 if self._vector[0] * dy - self._vector[1] * dx > 0 else -1
         self._side: dict[int, int] = {}
+        self._seen: set[int] = set()
         self.counts: dict[Direction, int] = {"in": 0, "out": 0}
 
     def update(self, track_id: int, feet: tuple[float, float], t: float) -> Crossing | None:
         """Record a track's feet at time `t`; return the crossing it completes, if any."""
-        point = np.asarray(feet)
-        offset = point - self._a
-        distance = float(self._vector[0] * offset[1] - self._vector[1] * offset[0]) / self._length
-        if abs(distance) <= self._band:
+        point = np.asarray(feet, dtype=float)
+        if track_id not in self._seen:
+            self._seen.add(track_id)
+            origin = self._entry_point(point)
+            if origin is not None and (origin_side := self._firm_side(origin)) is not None:
+                self._side[track_id] = origin_side
+        side = self._firm_side(point)
+        if side is None:
             return None  # inside the band: the side is unchanged
-        side = 1 if distance > 0 else -1
         previous = self._side.get(track_id)
         self._side[track_id] = side
         if previous is None or previous == side or not self._within_extent(point):
@@ -76,6 +88,25 @@ class LineCounter:
 
     def forget(self, track_id: int) -> None:
         self._side.pop(track_id, None)
+        self._seen.discard(track_id)
+
+    def _firm_side(self, point: np.ndarray) -> int | None:
+        """+1 or -1 for a point beyond the band on either side, None inside the band."""
+        offset = point - self._a
+        distance = float(self._vector[0] * offset[1] - self._vector[1] * offset[0]) / self._length
+        if abs(distance) <= self._band:
+            return None
+        return 1 if distance > 0 else -1
+
+    def _entry_point(self, point: np.ndarray) -> np.ndarray | None:
+        """The nearest point on the frame's edge, if `point` is within the entry margin of it."""
+        gaps = np.concatenate([point, self._size - point])  # left, top, right, bottom
+        nearest = int(np.argmin(gaps / np.concatenate([self._entry_margin] * 2)))
+        if gaps[nearest] > self._entry_margin[nearest % 2]:
+            return None
+        edge = point.copy()
+        edge[nearest % 2] = 0.0 if nearest < 2 else self._size[nearest % 2]
+        return edge
 
     def endpoints(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """The line's ends in frame pixels (for drawing)."""

@@ -59,6 +59,20 @@ def test_passing_beyond_the_end_of_the_line_is_not_a_crossing():
     assert walk(counter, 1, [0.9, 0.1], x=0.95) == []
 
 
+def test_someone_detected_late_after_walking_in_from_the_edge_has_crossed():
+    # A gate line near the left edge; the person is first seen just past it, at the edge.
+    line = Line(id="gate", points=((0.03, 0.2), (0.03, 0.8)), in_direction="right")
+    counter = LineCounter(line, W, H, hysteresis=0.005)
+    found = [counter.update(1, (x * W, 0.5 * H), float(t)) for t, x in enumerate([0.037, 0.1])]
+    assert [c.direction for c in found if c] == ["in"]
+
+
+def test_someone_first_seen_at_an_edge_on_the_same_side_has_not_crossed():
+    counter = LineCounter(door(), W, H)  # horizontal, y = 0.5; "in" is up
+    assert walk(counter, 1, [0.98, 0.8]) == []  # from the bottom edge, still below the line
+    assert walk(counter, 2, [0.3, 0.2], x=0.01) == []  # at the left edge, above the line
+
+
 def test_a_track_first_seen_on_the_far_side_has_not_crossed():
     counter = LineCounter(door(), W, H)
     assert walk(counter, 1, [0.3, 0.2, 0.1]) == []
