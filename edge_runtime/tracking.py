@@ -42,7 +42,7 @@ class TrackerSettings(BaseModel):
     min_iou: float = Field(0.1, gt=0, le=1, description="IoU needed to continue a track")
     confirm_frames: int = Field(2, ge=1, description="consecutive hits before a track gets an id")
     stitch_s: float = Field(
-        2.5, ge=0, description="a new track may continue a person lost this long"
+        3.5, ge=0, description="a new track may continue a person lost this long"
     )
     stitch_radius: float = Field(
         0.75, ge=0, description="how far (in person heights) from where they were heading"
