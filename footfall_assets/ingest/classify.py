@@ -21,9 +21,7 @@ import duckdb
 
 from footfall_assets.ingest.contract_sql import (
     event_columns,
-    nested_sql,
-    parse_sql,
-    strings_sql,
+    parsed_sql,
     typed_select_sql,
     violation_sql,
 )
@@ -63,11 +61,7 @@ def _classified_sql(settings: IngestSettings) -> str:
                _s_event_id AS _event_id,
                _s_event_type AS _event_type,
                {typed_select_sql()}
-        FROM (SELECT *, {strings_sql()}
-              FROM (SELECT *, {nested_sql()}
-                    FROM (SELECT *, {parse_sql()}
-                          FROM (SELECT *, try(decode(body)) AS _text FROM {SCHEMA}.raw_events
-                                WHERE partition_start = ?))))
+        FROM ({parsed_sql(f"SELECT * FROM {SCHEMA}.raw_events WHERE partition_start = ?")})
     )
     """
 
@@ -93,42 +87,46 @@ def build_events_partition(
 ) -> EventsResult:
     """Rebuild the three tables for the partition starting at `hour` (UTC).
 
-    Bodies are parsed once, in the classification pass, which also yields the typed columns;
-    de-duplication works on narrow rows; only quarantined rows fetch their body again.
+    Bodies are parsed once, in the classification pass, which also yields the typed columns.
+    Duplicates are rare, so they are found on narrow rows (event ids seen twice) and the wide
+    rows are only filtered against that short list; only quarantined rows fetch their body again.
     """
     start = naive_utc(hour)
     conn.execute(f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}", [start])
     # Among valid records the copy enqueued first wins; later copies are duplicates.
     conn.execute(
-        """CREATE OR REPLACE TEMP TABLE ranked AS
-           SELECT capture_file, sequence_number, _event_id,
-                  row_number() OVER w AS _copy,
-                  first_value(capture_file) OVER w AS _kept_file,
-                  first_value(sequence_number) OVER w AS _kept_seq
-           FROM classified WHERE _reason IS NULL
-           WINDOW w AS (PARTITION BY _event_id
-                        ORDER BY enqueued_time, capture_file, sequence_number)"""
+        """CREATE OR REPLACE TEMP TABLE duplicates AS
+           SELECT * FROM (
+               SELECT partition_start, capture_file, sequence_number, _event_id, enqueued_time,
+                      row_number() OVER w AS _copy,
+                      first_value(capture_file) OVER w AS _kept_file,
+                      first_value(sequence_number) OVER w AS _kept_seq
+               FROM classified
+               WHERE _reason IS NULL AND _event_id IN (
+                   SELECT _event_id FROM classified WHERE _reason IS NULL
+                   GROUP BY 1 HAVING count(*) > 1)
+               WINDOW w AS (PARTITION BY _event_id
+                            ORDER BY enqueued_time, capture_file, sequence_number))
+           WHERE _copy > 1"""
     )
-    columns = ", ".join(f'c."{col.name}"' for col in event_columns())
+    columns = ", ".join(f'"{col.name}"' for col in event_columns())
     with transaction(conn):
         events = replace_partition(
             conn,
             "events",
             start,
-            f"""SELECT c.partition_start, {columns}, capture_file, sequence_number,
-                       c.enqueued_time
-                FROM classified c JOIN ranked r USING (capture_file, sequence_number)
-                WHERE r._copy = 1""",
+            f"""SELECT partition_start, {columns}, capture_file, sequence_number, enqueued_time
+                FROM classified c ANTI JOIN duplicates d USING (capture_file, sequence_number)
+                WHERE c._reason IS NULL""",
         )
         duplicates = replace_partition(
             conn,
             "duplicate_events",
             start,
-            """SELECT c.partition_start, r._event_id AS event_id, capture_file,
-                      sequence_number, c.enqueued_time, r._kept_file AS kept_capture_file,
-                      r._kept_seq AS kept_sequence_number
-               FROM ranked r JOIN classified c USING (capture_file, sequence_number)
-               WHERE r._copy > 1""",
+            """SELECT partition_start, _event_id AS event_id, capture_file, sequence_number,
+                      enqueued_time, _kept_file AS kept_capture_file,
+                      _kept_seq AS kept_sequence_number
+               FROM duplicates""",
         )
         quarantined = replace_partition(
             conn,
@@ -153,12 +151,12 @@ def build_events_partition(
     by_type = Counter(
         dict(
             conn.execute(
-                """SELECT c._event_type, count(*) FROM ranked r
-               JOIN classified c USING (capture_file, sequence_number)
-               WHERE r._copy = 1 GROUP BY 1"""
+                f"SELECT event_type, count(*) FROM {SCHEMA}.events WHERE partition_start = ? "
+                "GROUP BY 1",
+                [start],
             ).fetchall()
         )
     )
-    for temp in ("classified", "ranked"):
+    for temp in ("classified", "duplicates"):
         conn.execute(f"DROP TABLE IF EXISTS {temp}")
     return EventsResult(hour, raw, events, duplicates, quarantined, reasons, by_type)
