@@ -81,17 +81,17 @@ def _unquote(raw: str) -> str:
 
 
 def _string(spec: FieldSpec) -> str:
-    """Column holding a string leaf's unquoted value (see `values_sql`)."""
+    """Column holding a string leaf's unquoted value (see `_values_sql`)."""
     return f"_s_{spec.column}"
 
 
 def _number(spec: FieldSpec) -> str:
-    """Column holding a numeric leaf's value as DOUBLE (see `values_sql`)."""
+    """Column holding a numeric leaf's value as DOUBLE (see `_values_sql`)."""
     return f"_n_{spec.column}"
 
 
 def _time(spec: FieldSpec) -> str:
-    """Column holding a date-time leaf's parsed TIMESTAMP (see `values_sql`)."""
+    """Column holding a date-time leaf's parsed TIMESTAMP (see `_times_sql`)."""
     return f"_t_{spec.column}"
 
 
@@ -100,7 +100,7 @@ def _is_numeric(spec: FieldSpec) -> bool:
 
 
 @cache
-def values_sql() -> str:
+def _values_sql() -> str:
     """Select list adding each leaf's value once: `_s_<leaf>` (string unquoted), `_n_<leaf>`
     (number cast to DOUBLE), NULL when the value is not of that kind.
 
@@ -118,8 +118,8 @@ def values_sql() -> str:
 
 
 @cache
-def times_sql() -> str:
-    """Select list adding `_t_<leaf>`, each date-time leaf parsed once (over `values_sql`)."""
+def _times_sql() -> str:
+    """Select list adding `_t_<leaf>`, each date-time leaf parsed once (over `_values_sql`)."""
     cols = {
         _time(spec): f"try_strptime({_string(spec)}, '{TIMESTAMP_FORMAT}')"
         for spec in _all_specs()
@@ -473,11 +473,10 @@ def _nested_sql() -> str:
     return ", ".join(cols) or "NULL AS _no_nested"
 
 
-@cache
 def parsed_sql(source: str) -> str:
     """`source` (rows with a `body` BLOB) with every column `violation_sql` and
     `typed_select_sql` read: `_text` (NULL if not UTF-8), `_json` (is it JSON), the raw values
-    and keys, then each leaf's value (see `values_sql`, `times_sql`).
+    and keys, then each leaf's value (see `_values_sql`, `_times_sql`).
 
     Each body is checked and parsed once; layers only add columns, so every later expression
     reads computed values instead of parsing again.
@@ -487,8 +486,8 @@ def parsed_sql(source: str) -> str:
         "json_valid(_text) AS _json",
         _parse_sql(),
         _nested_sql(),
-        values_sql(),
-        times_sql(),
+        _values_sql(),
+        _times_sql(),
     ]
     sql = source
     for columns in layers:
