@@ -6,6 +6,10 @@ A file jetliner reports any problem with is read again with `fastavro`, which st
 the damage: the records before it are returned with a one-line description of the problem and
 the caller quarantines the file. (jetliner's skip mode can misalign columns after a bad record,
 so its partial output is never used.)
+
+Columns use Arrow's view types (`string_view`, `binary_view`): that is how polars, and so
+jetliner, holds them, so the table is handed over without copying the bodies (converting them
+to plain `binary` took a quarter of the read time), and DuckDB scans view types directly.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from typing import BinaryIO
 
 import fastavro
 import jetliner
+import polars as pl
 import pyarrow as pa
 
 RECORD_SCHEMA = pa.schema(
     [
         ("sequence_number", pa.int64()),
-        ("offset", pa.string()),
-        ("enqueued_time_utc", pa.string()),
-        ("body", pa.binary()),
+        ("offset", pa.string_view()),
+        ("enqueued_time_utc", pa.string_view()),
+        ("body", pa.binary_view()),
     ]
 )
 _AVRO_COLUMNS = ["SequenceNumber", "Offset", "EnqueuedTimeUtc", "Body"]
@@ -89,6 +94,6 @@ def read_capture_file(path: str | Path) -> CaptureRecords:
         return CaptureRecords(records.table, records.error or "; ".join(problems))
     if not frames:
         return CaptureRecords(RECORD_SCHEMA.empty_table())
-    tables = [frame.to_arrow() for frame in frames]
+    tables = [frame.to_arrow(compat_level=pl.CompatLevel.newest()) for frame in frames]
     table = pa.concat_tables(tables).rename_columns(RECORD_SCHEMA.names)
     return CaptureRecords(table.cast(RECORD_SCHEMA))

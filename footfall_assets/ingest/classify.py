@@ -21,14 +21,12 @@ import duckdb
 
 from footfall_assets.ingest.contract_sql import (
     event_columns,
-    nested_sql,
-    parse_sql,
-    strings_sql,
+    parsed_sql,
     typed_select_sql,
     violation_sql,
 )
 from footfall_assets.ingest.partitioning import naive_utc
-from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
+from footfall_assets.ingest.tables import SCHEMA, count_partition, replace_partition, transaction
 from footfall_assets.resources.ingest_settings import IngestSettings
 
 
@@ -43,31 +41,27 @@ class EventsResult:
     events_by_type: Counter[str]
 
 
-def _classified_sql(settings: IngestSettings) -> str:
-    """One pass over the partition's raw records: verdict, keys and typed columns per record."""
+def _classified_sql(settings: IngestSettings, raw_sql: str) -> str:
+    """One pass over raw records (`raw_sql`): verdict, keys and typed columns per record."""
     lateness_s = int(settings.lateness.total_seconds())
     skew_s = int(settings.max_clock_skew.total_seconds())
     return f"""
-    SELECT partition_start, capture_file, sequence_number, enqueued_time, _violation,
+    SELECT partition_start, capture_file, sequence_number, enqueued_time, body, _violation,
         _event_id, _event_type, event_time AS _event_time,
         CASE
             WHEN _violation IS NOT NULL THEN _violation.reason
             WHEN event_time > enqueued_time + INTERVAL {skew_s} SECOND THEN 'future_event_time'
             WHEN event_time < enqueued_time - INTERVAL {lateness_s} SECOND THEN 'too_late'
         END AS _reason,
-        * EXCLUDE (partition_start, capture_file, sequence_number, enqueued_time, _violation,
-                   _event_id, _event_type)
+        * EXCLUDE (partition_start, capture_file, sequence_number, enqueued_time, body,
+                   _violation, _event_id, _event_type)
     FROM (
-        SELECT partition_start, capture_file, sequence_number, enqueued_time,
+        SELECT partition_start, capture_file, sequence_number, enqueued_time, body,
                {violation_sql()} AS _violation,
                _s_event_id AS _event_id,
                _s_event_type AS _event_type,
                {typed_select_sql()}
-        FROM (SELECT *, {strings_sql()}
-              FROM (SELECT *, {nested_sql()}
-                    FROM (SELECT *, {parse_sql()}
-                          FROM (SELECT *, try(decode(body)) AS _text FROM {SCHEMA}.raw_events
-                                WHERE partition_start = ?))))
+        FROM ({parsed_sql(raw_sql)})
     )
     """
 
@@ -83,9 +77,24 @@ _DETAIL_SQL = """
                         coalesce(_event_id, '<no id>'), _violation.field, _violation.rule)
         ELSE format('event {}: event_time {} but enqueued {} ({})', _event_id,
                     strftime(_event_time, '%Y-%m-%dT%H:%M:%S.%gZ'),
-                    strftime(c.enqueued_time, '%Y-%m-%dT%H:%M:%SZ'), _reason)
+                    strftime(enqueued_time, '%Y-%m-%dT%H:%M:%SZ'), _reason)
     END
 """
+
+
+def _raw_sql(start: datetime, only_missing_from_events: bool = False) -> str:
+    """The partition's raw records; optionally only those that did not land in `events`."""
+    at = f"TIMESTAMP '{start.isoformat()}'"
+    sql = f"SELECT * FROM {SCHEMA}.raw_events WHERE partition_start = {at}"
+    if only_missing_from_events:
+        sql += f"""
+            AND (capture_file, sequence_number) IN (
+                SELECT capture_file, sequence_number FROM {SCHEMA}.raw_events
+                WHERE partition_start = {at}
+                EXCEPT
+                SELECT capture_file, sequence_number FROM {SCHEMA}.events
+                WHERE partition_start = {at})"""
+    return sql
 
 
 def build_events_partition(
@@ -93,72 +102,85 @@ def build_events_partition(
 ) -> EventsResult:
     """Rebuild the three tables for the partition starting at `hour` (UTC).
 
-    Bodies are parsed once, in the classification pass, which also yields the typed columns;
-    de-duplication works on narrow rows; only quarantined rows fetch their body again.
+    Nearly every record is valid, so the classification pass (bodies parsed once) streams the
+    valid ones straight into `events` without materialising anything in between. The raw
+    records that did not land there are classified again for their quarantine reason, and
+    event ids kept twice are moved out of `events` as duplicates.
     """
     start = naive_utc(hour)
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE classified AS {_classified_sql(settings)}", [start])
-    # Among valid records the copy enqueued first wins; later copies are duplicates.
-    conn.execute(
-        """CREATE OR REPLACE TEMP TABLE ranked AS
-           SELECT capture_file, sequence_number, _event_id,
-                  row_number() OVER w AS _copy,
-                  first_value(capture_file) OVER w AS _kept_file,
-                  first_value(sequence_number) OVER w AS _kept_seq
-           FROM classified WHERE _reason IS NULL
-           WINDOW w AS (PARTITION BY _event_id
-                        ORDER BY enqueued_time, capture_file, sequence_number)"""
-    )
-    columns = ", ".join(f'c."{col.name}"' for col in event_columns())
+    columns = ", ".join(f'"{col.name}"' for col in event_columns())
     with transaction(conn):
-        events = replace_partition(
-            conn,
-            "events",
-            start,
-            f"""SELECT c.partition_start, {columns}, capture_file, sequence_number,
-                       c.enqueued_time
-                FROM classified c JOIN ranked r USING (capture_file, sequence_number)
-                WHERE r._copy = 1""",
-        )
-        duplicates = replace_partition(
-            conn,
-            "duplicate_events",
-            start,
-            """SELECT c.partition_start, r._event_id AS event_id, capture_file,
-                      sequence_number, c.enqueued_time, r._kept_file AS kept_capture_file,
-                      r._kept_seq AS kept_sequence_number
-               FROM ranked r JOIN classified c USING (capture_file, sequence_number)
-               WHERE r._copy > 1""",
+        conn.execute(f"DELETE FROM {SCHEMA}.events WHERE partition_start = ?", [start])
+        conn.execute(
+            f"""INSERT INTO {SCHEMA}.events BY NAME
+                SELECT partition_start, {columns}, capture_file, sequence_number, enqueued_time
+                FROM ({_classified_sql(settings, _raw_sql(start))}) WHERE _reason IS NULL"""
         )
         quarantined = replace_partition(
             conn,
             "quarantined_events",
             start,
-            f"""SELECT c.partition_start, capture_file, sequence_number, c.enqueued_time,
+            f"""SELECT partition_start, capture_file, sequence_number, enqueued_time,
                        _event_id AS event_id, _event_type AS event_type, _reason AS reason,
                        _violation.field AS field, _violation.rule AS rule,
-                       {_DETAIL_SQL} AS detail, raw.body
-                FROM classified c
-                JOIN {SCHEMA}.raw_events raw USING (capture_file, sequence_number)
-                WHERE c._reason IS NOT NULL AND raw.partition_start = '{start.isoformat()}'""",
+                       {_DETAIL_SQL} AS detail, body
+                FROM ({_classified_sql(settings, _raw_sql(start, only_missing_from_events=True))})
+            """,
         )
-    raw = conn.execute("SELECT count(*) FROM classified").fetchone()[0]  # type: ignore[index]
+        duplicates = _move_duplicates(conn, start)
+        events = count_partition(conn, "events", start)
+    raw = count_partition(conn, "raw_events", start)
     reasons = Counter(
         dict(
             conn.execute(
-                "SELECT _reason, count(*) FROM classified WHERE _reason IS NOT NULL GROUP BY 1"
+                f"SELECT reason, count(*) FROM {SCHEMA}.quarantined_events "
+                "WHERE partition_start = ? GROUP BY 1",
+                [start],
             ).fetchall()
         )
     )
     by_type = Counter(
         dict(
             conn.execute(
-                """SELECT c._event_type, count(*) FROM ranked r
-               JOIN classified c USING (capture_file, sequence_number)
-               WHERE r._copy = 1 GROUP BY 1"""
+                f"SELECT event_type, count(*) FROM {SCHEMA}.events WHERE partition_start = ? "
+                "GROUP BY 1",
+                [start],
             ).fetchall()
         )
     )
-    for temp in ("classified", "ranked"):
-        conn.execute(f"DROP TABLE IF EXISTS {temp}")
     return EventsResult(hour, raw, events, duplicates, quarantined, reasons, by_type)
+
+
+def _move_duplicates(conn: duckdb.DuckDBPyConnection, start: datetime) -> int:
+    """Move all but the first enqueued copy of each event id from `events` to
+    `duplicate_events` (inside the caller's transaction); returns the number moved.
+
+    Duplicates are rare, so only the rows of event ids seen twice are ranked.
+    """
+    conn.execute(
+        f"""CREATE OR REPLACE TEMP TABLE duplicates AS
+            SELECT * FROM (
+                SELECT partition_start, event_id, capture_file, sequence_number, enqueued_time,
+                       row_number() OVER w AS _copy,
+                       first_value(capture_file) OVER w AS kept_capture_file,
+                       first_value(sequence_number) OVER w AS kept_sequence_number
+                FROM {SCHEMA}.events
+                WHERE partition_start = $start AND event_id IN (
+                    SELECT event_id FROM {SCHEMA}.events WHERE partition_start = $start
+                    GROUP BY 1 HAVING count(*) > 1)
+                WINDOW w AS (PARTITION BY event_id
+                             ORDER BY enqueued_time, capture_file, sequence_number))
+            WHERE _copy > 1""",
+        {"start": start},
+    )
+    conn.execute(
+        f"""DELETE FROM {SCHEMA}.events WHERE partition_start = ?
+            AND (capture_file, sequence_number) IN
+                (SELECT capture_file, sequence_number FROM duplicates)""",
+        [start],
+    )
+    moved = replace_partition(
+        conn, "duplicate_events", start, "SELECT * EXCLUDE (_copy) FROM duplicates"
+    )
+    conn.execute("DROP TABLE duplicates")
+    return moved

@@ -7,12 +7,14 @@ same schema file the edge uses into two SQL fragments:
   `{reason, field, rule}` (NULL when the record is valid), and
 - a typed projection that turns the JSON body of a valid record into the columns of `events`.
 
-JSON parsing dominates the cost, so a body is parsed as few times as possible: once to check it
-is JSON, once into `_r`, a struct holding every top-level value the contract knows as raw JSON
-text, and once for its key list. Everything else works on that text: its first character
-tells the JSON type (`"` string, `{` object...), strings are unquoted by slicing, numbers are
-cast. The per-type checks sit in a nested CASE routed by `event_type`, so a record only pays
-for its own type's rules.
+JSON parsing dominates the cost, so `parsed_sql` parses a body as few times as possible: once to
+check it is JSON, once into `_r`, a struct holding every top-level value the contract knows as
+raw JSON text, and once for its key list. Each leaf's value is then derived once from that text
+(strings decoded, numbers cast, timestamps parsed) and every check and typed column
+reads those values. The first character of the text tells the JSON type (`"` string, `{`
+object...). The per-type checks sit in a nested CASE routed by `event_type`, so a record only
+pays for its own type's rules, and the key list is only searched for the rare record whose keys
+do not add up.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from footfall.contract.schema import (
     COMMON_FIELDS,
     EVENT_TYPES,
     FieldSpec,
-    allowed_top_level_keys,
     event_fields,
 )
 
@@ -72,31 +73,59 @@ def _raw(spec: FieldSpec) -> str:
 
 
 def _unquote(raw: str) -> str:
-    """A JSON string's value from its raw text: sliced, or decoded when it has escapes."""
-    return (
-        f"CASE WHEN contains({raw}, '\\') THEN json_extract_string({raw}, '$') ELSE {raw}[2:-2] END"
-    )
+    """A JSON string's value from its raw text, NULL when it is not a string.
+
+    DuckDB's own JSON decoding is faster here than slicing the quotes off (a character-counting
+    substring) and handles escapes."""
+    return f"CASE WHEN prefix({raw}, '\"') THEN json_extract_string({raw}, '$') END"
 
 
 def _string(spec: FieldSpec) -> str:
-    """Column holding a string leaf's unquoted value (see `strings_sql`)."""
+    """Column holding a string leaf's unquoted value (see `_values_sql`)."""
     return f"_s_{spec.column}"
 
 
-@cache
-def strings_sql() -> str:
-    """Select list adding `_s_<leaf>`: each string leaf unquoted once, NULL when not a string.
+def _number(spec: FieldSpec) -> str:
+    """Column holding a numeric leaf's value as DOUBLE (see `_values_sql`)."""
+    return f"_n_{spec.column}"
 
-    Several checks read the same value; unquoting it once keeps them cheap.
+
+def _time(spec: FieldSpec) -> str:
+    """Column holding a date-time leaf's parsed TIMESTAMP (see `_times_sql`)."""
+    return f"_t_{spec.column}"
+
+
+def _is_numeric(spec: FieldSpec) -> bool:
+    return "number" in spec.types or "integer" in spec.types
+
+
+@cache
+def _values_sql() -> str:
+    """Select list adding each leaf's value once: `_s_<leaf>` (string unquoted), `_n_<leaf>`
+    (number cast to DOUBLE), NULL when the value is not of that kind.
+
+    The checks and the typed columns read the same values many times; computing each once
+    keeps them cheap.
     """
     cols = {}
     for spec in _all_specs():
-        if "string" in spec.types and spec.column not in cols:
-            raw = _raw(spec)
-            cols[spec.column] = (
-                f"CASE WHEN left({raw}, 1) = '\"' THEN {_unquote(raw)} END AS _s_{spec.column}"
-            )
-    return ", ".join(cols.values())
+        raw = _raw(spec)
+        if "string" in spec.types:
+            cols[_string(spec)] = _unquote(raw)
+        if _is_numeric(spec):
+            cols[_number(spec)] = _to_double(raw)
+    return ", ".join(f"{expr} AS {name}" for name, expr in cols.items())
+
+
+@cache
+def _times_sql() -> str:
+    """Select list adding `_t_<leaf>`, each date-time leaf parsed once (over `_values_sql`)."""
+    cols = {
+        _time(spec): f"try_strptime({_string(spec)}, '{TIMESTAMP_FORMAT}')"
+        for spec in _all_specs()
+        if spec.fmt == "date-time"
+    }
+    return ", ".join(f"{expr} AS {name}" for name, expr in cols.items())
 
 
 def _sql_type(spec: FieldSpec) -> str | None:
@@ -120,7 +149,7 @@ def _typed(spec: FieldSpec, sql_type: str) -> str:
     the checks, so it uses TRY_ casts: only valid records' values are ever kept."""
     raw = _raw(spec)
     if sql_type == "TIMESTAMP":
-        return f"try_strptime({_string(spec)}, '{TIMESTAMP_FORMAT}')"
+        return _time(spec)
     if sql_type == "VARCHAR" and spec.additional_properties is not None:
         return raw  # free-form map, kept as JSON text
     if sql_type == "VARCHAR":
@@ -128,8 +157,8 @@ def _typed(spec: FieldSpec, sql_type: str) -> str:
     if sql_type == "DOUBLE[]":
         return f"CASE WHEN left({raw}, 1) = '[' THEN json_transform({raw}, '[\"DOUBLE\"]') END"
     if sql_type == "BIGINT":
-        return f"TRY_CAST(TRY_CAST({raw} AS DOUBLE) AS BIGINT)"
-    return f"TRY_CAST({raw} AS {sql_type})"
+        return f"TRY_CAST({_number(spec)} AS BIGINT)"
+    return _number(spec)
 
 
 @cache
@@ -156,6 +185,35 @@ def _violation(field: str, rule: str) -> str:
     return f"{{'reason': 'schema_violation', 'field': {_lit(field)}, 'rule': {_lit(rule)}}}"
 
 
+def _to_double(raw: str) -> str:
+    """A raw JSON value as DOUBLE, NULL unless it is a JSON number.
+
+    Cast through VARCHAR: DuckDB's JSON-to-DOUBLE cast also accepts `true` and numeric strings
+    (`"5"`), which JSON Schema does not count as numbers.
+    """
+    return f"TRY_CAST(CAST({raw} AS VARCHAR) AS DOUBLE)"
+
+
+def _is_non_null_type(raw: str, kind: str, number: str | None = None) -> str:
+    """SQL that is TRUE when non-NULL raw JSON text `raw` is of (non-null) JSON type `kind`.
+
+    `number` is the value cast to DOUBLE when the caller already has it.
+    """
+    number = number or _to_double(raw)
+    is_number = f"{number} IS NOT NULL"
+    predicates = {
+        "string": f"left({raw}, 1) = '\"'",
+        "number": is_number,
+        "integer": f"{is_number} AND {number} = round({number})",
+        "boolean": f"{raw} IN ('true', 'false')",
+        "object": f"left({raw}, 1) = '{{'",
+        "array": f"left({raw}, 1) = '['",
+    }
+    if kind not in predicates:
+        raise ValueError(f"events schema: unsupported JSON type {kind!r}")
+    return f"({predicates[kind]})"
+
+
 def _is_json_type(raw: str, kind: str) -> str:
     """SQL that is TRUE when raw JSON text `raw` (of a present key) is of JSON type `kind`.
 
@@ -164,18 +222,7 @@ def _is_json_type(raw: str, kind: str) -> str:
     """
     if kind == "null":
         return f"{raw} IS NULL"
-    number = f"{raw} NOT IN ('true', 'false') AND TRY_CAST({raw} AS DOUBLE) IS NOT NULL"
-    predicates = {
-        "string": f"left({raw}, 1) = '\"'",
-        "number": number,  # DuckDB casts true/false to numbers; JSON Schema does not
-        "integer": f"{number} AND TRY_CAST({raw} AS DOUBLE) = round(TRY_CAST({raw} AS DOUBLE))",
-        "boolean": f"{raw} IN ('true', 'false')",
-        "object": f"left({raw}, 1) = '{{'",
-        "array": f"left({raw}, 1) = '['",
-    }
-    if kind not in predicates:
-        raise ValueError(f"events schema: unsupported JSON type {kind!r}")
-    return f"({raw} IS NOT NULL AND {predicates[kind]})"
+    return f"({raw} IS NOT NULL AND {_is_non_null_type(raw, kind)})"
 
 
 def _has_key(spec: FieldSpec) -> str:
@@ -185,59 +232,84 @@ def _has_key(spec: FieldSpec) -> str:
 
 
 def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
-    """(condition that is TRUE when broken, rule) pairs for one leaf, in the order to report."""
+    """(condition that is TRUE when broken, violation) pairs for one leaf, in reporting order.
+
+    The key list is searched (slow) only when the value is missing or JSON null: a non-NULL
+    raw text means the key is present.
+    """
     raw = _raw(spec)
     out: list[tuple[str, str]] = []
-    if spec.required:
-        out.append((f"NOT coalesce({_has_key(spec)}, false)", "required"))
-    allowed = " OR ".join(_is_json_type(raw, kind) for kind in spec.types)
-    out.append(
-        (
-            f"coalesce({_has_key(spec)}, false) AND NOT coalesce({allowed}, false)",
-            "type: " + " | ".join(spec.types),
-        )
+    type_rule = _violation(spec.name, "type: " + " | ".join(spec.types))
+    allowed = " OR ".join(
+        _is_non_null_type(raw, kind, _number(spec) if _is_numeric(spec) else None)
+        for kind in spec.types
+        if kind != "null"
     )
-    present = f"{raw} IS NOT NULL"  # value checks apply to non-null values
-    number = f"TRY_CAST({raw} AS DOUBLE)"
-    s = _string(spec)
-    if spec.const is not None:
+    if spec.required and not spec.nullable:
+        # Missing is `required`, a JSON null is the wrong type; later checks see a value.
         out.append(
             (
-                f"{present} AND ({raw} IN ('true', 'false') OR {number} IS DISTINCT FROM "
-                f"{spec.const})",
+                f"{raw} IS NULL",
+                f"CASE WHEN coalesce({_has_key(spec)}, false) THEN {type_rule} "
+                f"ELSE {_violation(spec.name, 'required')} END",
+            )
+        )
+        out.append((f"NOT coalesce({allowed}, false)", type_rule))
+    else:
+        if spec.required:
+            out.append(
+                (
+                    f"CASE WHEN {raw} IS NULL THEN NOT coalesce({_has_key(spec)}, false) END",
+                    _violation(spec.name, "required"),
+                )
+            )
+        null_broken = "false" if spec.nullable else f"coalesce({_has_key(spec)}, false)"
+        out.append(
+            (
+                f"CASE WHEN {raw} IS NOT NULL THEN NOT coalesce({allowed}, false) "
+                f"ELSE {null_broken} END",
+                type_rule,
+            )
+        )
+    present = f"{raw} IS NOT NULL"  # value checks apply to non-null values
+    number = _number(spec) if _is_numeric(spec) else _to_double(raw)
+    s = _string(spec)
+    rules: list[tuple[str, str]] = []
+    if spec.const is not None:
+        rules.append(
+            (
+                f"{present} AND {number} IS DISTINCT FROM {spec.const}",
                 f"const: {spec.const}",
             )
         )
     if spec.enum is not None:
-        out.append((f"{present} AND NOT list_contains({_list(spec.enum)}, {s})", "enum"))
+        rules.append((f"{present} AND NOT list_contains({_list(spec.enum)}, {s})", "enum"))
     if spec.max_length is not None:
-        out.append(
+        rules.append(
             (f"{present} AND length({s}) > {spec.max_length}", f"maxLength: {spec.max_length}")
         )
     if spec.pattern is not None:
-        out.append(
+        rules.append(
             (
                 f"{present} AND NOT regexp_matches({s}, {_lit(spec.pattern)})",
                 f"pattern: {spec.pattern}",
             )
         )
     if spec.fmt == "date-time":
-        out.append(
-            (f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') IS NULL", "format: date-time")
-        )
+        rules.append((f"{present} AND {_time(spec)} IS NULL", "format: date-time"))
     if spec.minimum is not None:
-        out.append((f"{present} AND {number} < {spec.minimum}", f"minimum: {spec.minimum}"))
+        rules.append((f"{present} AND {number} < {spec.minimum}", f"minimum: {spec.minimum}"))
     if spec.exclusive_minimum is not None:
-        out.append(
+        rules.append(
             (
                 f"{present} AND {number} <= {spec.exclusive_minimum}",
                 f"exclusiveMinimum: {spec.exclusive_minimum}",
             )
         )
     if spec.maximum is not None:
-        out.append((f"{present} AND {number} > {spec.maximum}", f"maximum: {spec.maximum}"))
+        rules.append((f"{present} AND {number} > {spec.maximum}", f"maximum: {spec.maximum}"))
     if spec.max_items is not None:
-        out.append(
+        rules.append(
             (
                 f"{present} AND json_array_length({raw}) > {spec.max_items}",
                 f"maxItems: {spec.max_items}",
@@ -246,7 +318,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     if spec.items is not None:
         elements = f"json_transform({raw}, '[\"JSON\"]')"
         item_ok = " OR ".join(_is_json_type("x", k) for k in spec.items.types)
-        out.append(
+        rules.append(
             (
                 f"{present} AND list_bool_or(list_transform({elements}, "
                 f"lambda x: NOT ({item_ok})))",
@@ -254,7 +326,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
             )
         )
         if spec.items.minimum is not None:
-            out.append(
+            rules.append(
                 (
                     f"{present} AND list_bool_or(list_transform({elements}, "
                     f"lambda x: TRY_CAST(x AS DOUBLE) < {spec.items.minimum}))",
@@ -265,7 +337,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
     if extra is not None:
         members = f"json_extract({raw}, '$.*')"
         value_ok = " OR ".join(_is_json_type("CAST(x AS VARCHAR)", k) for k in extra.types)
-        out.append(
+        rules.append(
             (
                 f"{present} AND list_bool_or(list_transform({members}, "
                 f"lambda x: NOT ({value_ok})))",
@@ -273,7 +345,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
             )
         )
         if extra.max_length is not None:
-            out.append(
+            rules.append(
                 (
                     f"{present} AND list_bool_or(list_transform({members}, "
                     f"lambda x: length(json_extract_string(x, '$')) > {extra.max_length}))",
@@ -281,75 +353,86 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
                 )
             )
     if spec.not_before is not None:
-        other = _string(next(f for f in _all_specs() if f.path == (spec.not_before,)))
-        out.append(
+        other = _time(next(f for f in _all_specs() if f.path == (spec.not_before,)))
+        rules.append(
             (
-                f"{present} AND try_strptime({s}, '{TIMESTAMP_FORMAT}') < "
-                f"try_strptime({other}, '{TIMESTAMP_FORMAT}')",
+                f"{present} AND {_time(spec)} < {other}",
                 f"x-not-before: {spec.not_before}",
             )
         )
-    return out
+    return out + [(cond, _violation(spec.name, rule)) for cond, rule in rules]
 
 
-def _closed_objects(specs: tuple[FieldSpec, ...]) -> list[tuple[str, str, str]]:
-    """(field, condition, rule) for fixed-shape objects that allow no other keys (emotions)."""
+def _unknown_keys(keys: str, allowed: list[FieldSpec]) -> str:
+    """SQL for the keys in list `keys` that are not the names of `allowed` fields."""
+    names = _list(spec.path[-1] for spec in allowed)
+    return f"list_filter({keys}, lambda k: NOT list_contains({names}, k))"
+
+
+def _has_unknown_key(keys: str, allowed: list[FieldSpec]) -> str:
+    """SQL that is TRUE when list `keys` holds a key outside `allowed`.
+
+    Searching the list is slow, so it is skipped when the keys are exactly as many as the
+    allowed fields with a non-null value: then each key is one of those fields.
+    """
+    counted = " + ".join(f"({_raw(spec)} IS NOT NULL)::INT" for spec in allowed)
+    return (
+        f"CASE WHEN len({keys}) = {counted} THEN false "
+        f"ELSE len({_unknown_keys(keys, allowed)}) > 0 END"
+    )
+
+
+def _closed_objects(specs: tuple[FieldSpec, ...]) -> list[tuple[str, str]]:
+    """(condition, violation) for fixed-shape objects that allow no other keys (emotions)."""
     out = []
     for spec in specs:
         if spec.types == ("object",) and spec.additional_properties is None:
-            keys = [s.path[-1] for s in specs if s.path[:-1] == spec.path]
-            if keys:
-                raw = _raw(spec)
-                cond = (
-                    f"left({raw}, 1) = '{{' AND len(list_filter(json_keys({raw}), "
-                    f"lambda k: NOT list_contains({_list(keys)}, k))) > 0"
-                )
-                out.append((spec.name, cond, "additionalProperties: false"))
+            members = [s for s in specs if s.path[:-1] == spec.path]
+            if members:
+                unknown = _has_unknown_key(f"_k_{spec.name}", members)
+                cond = f"left({_raw(spec)}, 1) = '{{' AND {unknown}"
+                out.append((cond, _violation(spec.name, "additionalProperties: false")))
     return out
 
 
-def _when(checks: list[tuple[str, str, str]]) -> list[str]:
-    """CASE branches for (field, condition, rule) checks."""
-    return [f"WHEN {cond} THEN {_violation(field, rule)}" for field, cond, rule in checks]
+def _when(checks: list[tuple[str, str]]) -> list[str]:
+    """CASE branches for (condition, violation) checks."""
+    return [f"WHEN {cond} THEN {violation}" for cond, violation in checks]
 
 
-def _type_checks(event_type: str) -> list[tuple[str, str, str]]:
-    """(field, condition, rule) for the fields of one event type, in reporting order."""
-    checks = [
-        (spec.name, cond, rule) for spec in event_fields(event_type) for cond, rule in _checks(spec)
-    ]
-    checks += _closed_objects(event_fields(event_type))
-    return checks
+def _type_checks(event_type: str) -> list[tuple[str, str]]:
+    """(condition, violation) for the fields of one event type, in reporting order."""
+    fields = event_fields(event_type)
+    top_level = [s for s in (*COMMON_FIELDS, *fields) if len(s.path) == 1]
+    unknown = (
+        _has_unknown_key("_keys", top_level),
+        f"{{'reason': 'schema_violation', 'field': {_unknown_keys('_keys', top_level)}[1], "
+        "'rule': 'unevaluatedProperties: false'}",
+    )
+    checks = [check for spec in fields for check in _checks(spec)]
+    return [*checks, *_closed_objects(fields), unknown]
 
 
 @cache
 def violation_sql() -> str:
     """First broken rule of a record as `{reason, field, rule}`, NULL when it is valid.
 
-    A CASE over `body`, `_text` (NULL if the body is not UTF-8) and the `parse_sql` and
-    `nested_sql` columns: envelope and common fields first, then the record's own type's
-    fields in a nested CASE (so other types' rules are never evaluated for it).
+    A CASE over the columns of `parsed_sql`: envelope and common fields first, then the
+    record's own type's fields in a nested CASE (so other types' rules are never evaluated
+    for it).
     """
     branches = [
         "WHEN body IS NULL THEN {'reason': 'malformed_json', 'field': '<body>', 'rule': 'present'}",
         "WHEN _text IS NULL THEN {'reason': 'invalid_encoding', 'field': '<body>', "
         "'rule': 'utf-8'}",
-        "WHEN NOT json_valid(_text) THEN "
-        "{'reason': 'malformed_json', 'field': '<body>', 'rule': 'json'}",
+        "WHEN NOT _json THEN {'reason': 'malformed_json', 'field': '<body>', 'rule': 'json'}",
         f"WHEN _r IS NULL THEN {_violation('<root>', 'type: object')}",
     ]
-    branches += _when(
-        [(spec.name, cond, rule) for spec in COMMON_FIELDS for cond, rule in _checks(spec)]
-    )
+    branches += _when([check for spec in COMMON_FIELDS for check in _checks(spec)])
     event_type = _string(next(s for s in COMMON_FIELDS if s.path == ("event_type",)))
     routes = []
     for et in EVENT_TYPES:
-        allowed = sorted(allowed_top_level_keys(et))
-        unknown = f"list_filter(_keys, lambda k: NOT list_contains({_list(allowed)}, k))"
-        inner = _when(_type_checks(et)) + [
-            f"WHEN len({unknown}) > 0 THEN {{'reason': 'schema_violation', "
-            f"'field': {unknown}[1], 'rule': 'unevaluatedProperties: false'}}"
-        ]
+        inner = _when(_type_checks(et))
         routes.append(f"WHEN {_lit(et)} THEN CASE\n      " + "\n      ".join(inner) + " END")
     branches.append(f"ELSE CASE {event_type}\n    " + "\n    ".join(routes) + "\n  END")
     return "CASE\n  " + "\n  ".join(branches) + "\nEND"
@@ -364,31 +447,20 @@ def _nested() -> dict[str, list[str]]:
     return nested
 
 
-@cache
-def parse_sql() -> str:
-    """Select list adding `_r` (raw top-level values) and `_keys` from `_text`.
+def _parse_sql() -> str:
+    """Select list adding `_r` (raw top-level values) and `_keys` from `_text` and `_json`.
 
     NULL for text that is not a JSON object. Nested CASEs, not AND: DuckDB evaluates both
     sides of an AND, and the JSON functions fail on text that is not JSON.
     """
     raw_shape = {spec.path[0]: "JSON" for spec in _all_specs()}
 
-    def if_object(expr: str) -> str:
-        return (
-            f"CASE WHEN json_valid(_text) THEN CASE WHEN left(ltrim(_text), 1) = '{{' "
-            f"THEN {expr} END END"
-        )
-
-    return ", ".join(
-        [
-            f"{if_object(f'json_transform(_text, {_lit(json.dumps(raw_shape))})')} AS _r",
-            f"{if_object('json_keys(_text)')} AS _keys",
-        ]
-    )
+    # The JSON functions return NULL for a NULL input, so only the input is guarded.
+    obj = "CASE WHEN _json AND left(ltrim(_text), 1) = '{' THEN _text END"
+    return f"json_transform({obj}, {_lit(json.dumps(raw_shape))}) AS _r, json_keys({obj}) AS _keys"
 
 
-@cache
-def nested_sql() -> str:
+def _nested_sql() -> str:
     """Select list adding `_o_<object>` (raw members) and `_k_<object>` (keys) over `_r`."""
     cols = []
     for obj, keys in _nested().items():
@@ -401,12 +473,43 @@ def nested_sql() -> str:
     return ", ".join(cols) or "NULL AS _no_nested"
 
 
+def parsed_sql(source: str) -> str:
+    """`source` (rows with a `body` BLOB) with every column `violation_sql` and
+    `typed_select_sql` read: `_text` (NULL if not UTF-8), `_json` (is it JSON), the raw values
+    and keys, then each leaf's value (see `_values_sql`, `_times_sql`).
+
+    Each body is checked and parsed once; layers only add columns, so every later expression
+    reads computed values instead of parsing again.
+    """
+    layers = [
+        "try(decode(body)) AS _text",
+        "json_valid(_text) AS _json",
+        _parse_sql(),
+        _nested_sql(),
+        _values_sql(),
+        _times_sql(),
+    ]
+    sql = source
+    for columns in layers:
+        sql = f"SELECT *, {columns} FROM ({sql})"
+    return sql
+
+
 @cache
 def typed_select_sql() -> str:
-    """Select list of the typed `events` columns, from the `parse_sql`/`nested_sql` columns."""
+    """Select list of the typed `events` columns, from the columns of `parsed_sql`."""
     return ",\n  ".join(f'{_typed(c.spec, c.sql_type)} AS "{c.name}"' for c in event_columns())
+
+
+# Random identifiers (UUIDs, keyed hashes) barely compress, and DuckDB's attempt to (FSST)
+# cost a third of the `events` insert; they are stored as they are.
+INCOMPRESSIBLE_COLUMNS = frozenset({"event_id", "visitor_id"})
 
 
 @cache
 def events_ddl_columns() -> str:
-    return ",\n  ".join(f'"{c.name}" {c.sql_type}' for c in event_columns())
+    def ddl(c: Column) -> str:
+        compression = " USING COMPRESSION uncompressed" if c.name in INCOMPRESSIBLE_COLUMNS else ""
+        return f'"{c.name}" {c.sql_type}{compression}'
+
+    return ",\n  ".join(ddl(c) for c in event_columns())

@@ -11,17 +11,10 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from footfall.capture import read_capture, read_capture_file
+from footfall.capture.reader import RECORD_SCHEMA
 from footfall_assets.resources.capture_storage import CaptureFile, CaptureStorage
 
-RAW_SCHEMA = pa.schema(
-    [
-        ("capture_file", pa.string()),
-        ("sequence_number", pa.int64()),
-        ("offset", pa.string()),
-        ("enqueued_time_utc", pa.string()),
-        ("body", pa.binary()),
-    ]
-)
+RAW_SCHEMA = pa.schema([pa.field("capture_file", pa.string()), *RECORD_SCHEMA])
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,14 @@ ENQUEUED_SQL = (
 
 
 def _event_time_sql() -> str:
+    """`event_time` of a body that is a JSON object, else NULL.
+
+    The path yields NULL on any other JSON root, so only validity needs a separate parse.
+    """
     text = "try(decode(body))"
     return (
-        f"CASE WHEN json_valid({text}) THEN CASE WHEN json_type({text}) = 'OBJECT' "
-        f"THEN try_strptime(json_extract_string({text}, '$.event_time'), '{TIMESTAMP_FORMAT}') "
-        "END END"
+        f"CASE WHEN json_valid({text}) THEN try_strptime("
+        f"json_extract_string({text}, '$.event_time'), '{TIMESTAMP_FORMAT}') END"
     )
 
 

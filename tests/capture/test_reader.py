@@ -52,7 +52,7 @@ def _both(tmp_path: Path, data: bytes, name: str = "00.avro"):
 
 def _check_columns(table: pa.Table, n: int) -> None:
     assert table.schema.names == ["sequence_number", "offset", "enqueued_time_utc", "body"]
-    assert table.schema.types == [pa.int64(), pa.string(), pa.string(), pa.binary()]
+    assert table.schema.types == [pa.int64(), pa.string_view(), pa.string_view(), pa.binary_view()]
     expected = _records(n)
     assert table.column("sequence_number").to_pylist() == list(range(n))
     assert table.column("offset").to_pylist() == [r["Offset"] for r in expected]

@@ -408,6 +408,28 @@ def test_integral_floats_in_integer_fields(
     assert_agree(event, sql.violation(dumps(event)))
 
 
+@pytest.mark.parametrize(
+    ("event_type", "field", "value"),
+    [
+        ("line_crossing", "schema_version", "1"),
+        ("zone_visit", "dwell_s", "4.2"),
+        ("occupancy", "count", "5"),
+        ("face_observation", "emotions.happy", "0.5"),
+        ("heartbeat", "uptime_s", "1e3"),
+    ],
+)
+def test_numeric_strings_are_not_numbers(
+    sql: SqlValidator, event_type: str, field: str, value: str
+) -> None:
+    """`"5"` is a string for JSON Schema even though DuckDB's JSON cast reads it as a number."""
+    event = copy.deepcopy(next(e for e in GOOD if e["event_type"] == event_type))
+    _set(event, tuple(field.split(".")), value)
+    assert field in {v.field for v in validate_event(event)}
+    verdict = sql.violation(dumps(event))
+    assert verdict is not None and verdict[:2] == ("schema_violation", field), verdict
+    assert_agree(event, verdict)
+
+
 @pytest.mark.parametrize("value", [["zone_visit"], {"type": "zone_visit"}], ids=["array", "object"])
 def test_unhashable_event_type_is_a_violation_not_a_crash(sql: SqlValidator, value: Any) -> None:
     """validate_event returns violations for any decoded JSON; it must never raise."""
