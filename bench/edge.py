@@ -56,11 +56,13 @@ def measure_pipeline(clip: Path, frames: int, threads: int) -> dict:
 
 
 def measure_detector(clip: Path, frames: int, threads: int) -> dict:
+    import cv2
     import numpy as np
 
     from edge_runtime.detection.config import SsdConfig, build_detector
     from edge_runtime.sources import open_source
 
+    cv2.setNumThreads(1)  # as the pipeline does, so the two are compared like for like
     detector = build_detector(SsdConfig(kind="ssd", threads=threads))
     source = open_source(str(clip), start_time=START)
     images = [frame.image for frame in itertools.islice(source, frames)]
