@@ -18,6 +18,9 @@ from edge_runtime.tracking import TrackedPerson
 from edge_runtime.zones import Visit, ZoneMonitor
 from footfall.layout import Camera
 
+#: A track unseen this long is gone for good (the tracker stitches back within seconds).
+IDLE_TRACK_S = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class OccupancySample:
@@ -70,6 +73,7 @@ class SceneAnalytics:
         self._heat = np.zeros((settings.heatmap_rows, settings.heatmap_cols), dtype=np.float64)
         self._heat_started = 0.0
         self._next_occupancy = 0.0
+        self._next_prune = IDLE_TRACK_S
         self._previous_t: float | None = None
         self.in_view = 0
 
@@ -84,6 +88,10 @@ class SceneAnalytics:
         for zone in self.zones:
             facts.visits.extend(zone.update(feet, t))
         self._accumulate_heat(feet.values(), t)
+        if t >= self._next_prune:
+            for line in self.lines:
+                line.forget_idle(before=t - IDLE_TRACK_S)
+            self._next_prune = t + IDLE_TRACK_S
         if t >= self._next_occupancy:
             facts.occupancy.append(self._occupancy(t))
             self._next_occupancy = t + self.settings.occupancy_period_s

@@ -64,14 +64,15 @@ class LineCounter:
         # The side of the line that "in" travel ends on: sign of cross(line, in-direction).
         self._in_side = 1 if self._vector[0] * dy - self._vector[1] * dx > 0 else -1
         self._side: dict[int, int] = {}
-        self._seen: set[int] = set()
+        self._seen: dict[int, float] = {}  # track -> when last seen
         self.counts: dict[Direction, int] = {"in": 0, "out": 0}
 
     def update(self, track_id: int, feet: tuple[float, float], t: float) -> Crossing | None:
         """Record a track's feet at time `t`; return the crossing it completes, if any."""
         point = np.asarray(feet, dtype=float)
-        if track_id not in self._seen:
-            self._seen.add(track_id)
+        first_sight = track_id not in self._seen
+        self._seen[track_id] = t
+        if first_sight:
             origin = self._entry_point(point)
             if origin is not None and (origin_side := self._firm_side(origin)) is not None:
                 self._side[track_id] = origin_side
@@ -88,7 +89,16 @@ class LineCounter:
 
     def forget(self, track_id: int) -> None:
         self._side.pop(track_id, None)
-        self._seen.discard(track_id)
+        self._seen.pop(track_id, None)
+
+    def forget_idle(self, before: float) -> None:
+        """Drop tracks not seen since `before`, so a long-running device keeps bounded state."""
+        for track_id in [tid for tid, seen in self._seen.items() if seen < before]:
+            self.forget(track_id)
+
+    @property
+    def remembered(self) -> int:
+        return len(self._seen)
 
     def _firm_side(self, point: np.ndarray) -> int | None:
         """+1 or -1 for a point beyond the band on either side, None inside the band."""

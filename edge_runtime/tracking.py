@@ -109,6 +109,7 @@ class PersonTracker:
         self._people: dict[int, _Person] = {}
         self._fixtures = np.empty((0, 4), dtype=np.float32)
         self._frame_size: tuple[int, int] | None = None
+        self._next_prune = 0.0
         self.static_track_ids: set[int] = set()
 
     def update(
@@ -120,6 +121,7 @@ class PersonTracker:
         view, so that someone entering where they left is not taken for them.
         """
         self._frame_size = frame_size
+        self._prune(t)
         tracked = self._tracker.update(self._without_fixtures(detections), timestamp=t)
         found: list[tuple[int, Box, float]] = []
         new_tracks: list[tuple[int, Box, float]] = []
@@ -146,6 +148,27 @@ class PersonTracker:
                 continue
             people.append(TrackedPerson(person_id, box, confidence, feet))
         return people
+
+    def _prune(self, t: float) -> None:
+        """Forget people gone for longer than anyone could be stitched back to them.
+
+        An edge device runs for months: without this, every person ever seen would stay in
+        memory. Fixtures stay known through their boxes in `_fixtures`.
+        """
+        if t < self._next_prune:
+            return
+        self._next_prune = t + 1.0
+        horizon = t - (self.settings.stitch_s + self.settings.lost_track_s + 1.0)
+        gone = {pid for pid, memory in self._people.items() if memory.last_seen < horizon}
+        for person_id in gone:
+            del self._people[person_id]
+        for track_id in [tid for tid, pid in self._person_of_track.items() if pid in gone]:
+            del self._person_of_track[track_id]
+
+    @property
+    def remembered(self) -> int:
+        """How many people the tracker keeps state for (bounded by recent traffic)."""
+        return len(self._people)
 
     def _person_id(self, track_id: int, box: Box, t: float, present: set[int]) -> int:
         """The person a new tracker id belongs to: a recently lost one nearby, or a new one."""

@@ -180,3 +180,25 @@ def test_ids_survive_a_one_second_occlusion():
         people = tracker.update(detections() if 20 <= i < 30 else detections(box), t)
         seen |= {p.track_id for p in people}
     assert len(seen) == 1
+
+
+def test_state_stays_bounded_on_a_device_that_runs_for_hours():
+    """Two hours of people walking through one after another: memory follows traffic."""
+    tracker = PersonTracker(TrackerSettings())
+    counter = LineCounter(door(), W, H)
+    fps, crossings = 5, 0
+    for i in range(2 * 3600 * fps):
+        t = i / fps
+        phase = t % 20  # a new person every 20 s, walking up through the door in 10 s
+        if phase < 10:
+            y = 900 - 80 * phase
+            people = tracker.update(detections((480, y - 160, 520, y)), t, frame_size=(W, H))
+        else:
+            people = tracker.update(detections(), t, frame_size=(W, H))
+        for person in people:
+            crossings += counter.update(person.track_id, person.feet, t) is not None
+        if i % (60 * fps) == 0:  # as SceneAnalytics does
+            counter.forget_idle(before=t - 60)
+    assert crossings == 360  # every one of them counted, once
+    assert tracker.remembered <= 2
+    assert counter.remembered <= 7  # people of the last two minutes at most
