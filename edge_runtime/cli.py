@@ -46,6 +46,11 @@ def add_edge_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     run.add_argument(
         "--start-time", type=_start_time, help="wall-clock time of a recording's first frame"
     )
+    run.add_argument(
+        "--fps",
+        type=float,
+        help="frame rate of an image folder (default 10) or to override a video's",
+    )
     run.add_argument("--max-frames", type=int, help="stop after this many frames")
     run.add_argument("--annotate", type=Path, help="write a debug video (stays on this machine)")
     run.add_argument("--detector", type=Path, help="detector config YAML (default: built-in SSD)")
@@ -71,7 +76,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
     camera = camera_in(layout, args.camera)
     config = load_detector_config(args.detector) if args.detector else SsdConfig(kind="ssd")
     detector = build_detector(config.model_copy(update={"threads": args.threads}))
-    source = open_source(args.source, start_time=args.start_time)
+    source = open_source(args.source, start_time=args.start_time, fps=args.fps)
 
     run: EdgeRun | None = None
 

@@ -153,3 +153,24 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, change, message):
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_an_image_folder_runs_at_the_given_frame_rate(tmp_path):
+    from PIL import Image, ImageSequence
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    gif = Image.open(ROOT / "media/people-walking.gif")
+    for i, frame in enumerate(ImageSequence.Iterator(gif)):
+        frame.convert("RGB").save(folder / f"frame{i}.png")  # frame10 must sort after frame9
+    done = subprocess.run(
+        [FOOTFALL, "edge", "run", "--layout", str(ROOT / "media/layouts/people-walking.yaml"),
+         "--camera", "cam-corridor", "--source", str(folder), "--fps", "5", "--sink", "stdout",
+         "--start-time", "2026-11-02T09:00:00Z", "--data-dir", str(tmp_path), "--no-progress"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert json.loads(lines[-1])["frames"] == 23
+    last_heartbeat = [json.loads(x) for x in lines[:-1] if '"heartbeat"' in x][-1]
+    assert last_heartbeat["event_time"] == "2026-11-02T09:00:04.400Z"  # frame 22 at 5 fps
