@@ -3,8 +3,8 @@
 Feet jitter by a few pixels from frame to frame, and a person may stand on a doorway line for a
 while. A band of `hysteresis` (a fraction of the frame diagonal) on each side of the line absorbs
 that: a track's side only changes once its feet leave the band on the other side, so wobbling on
-the line never counts twice. A crossing also has to happen within the segment's extent (plus a
-small margin): walking past the end of a short line is not crossing it.
+the line never counts twice. A crossing also has to happen within the segment's extent: walking
+past the end of a short line is not crossing it.
 
 Someone who walks in from the edge of the picture is often detected a moment late, already past
 a line drawn near that edge. A track first seen within `entry_margin` of a frame edge is taken
@@ -47,7 +47,6 @@ class LineCounter:
         width: int,
         height: int,
         hysteresis: float = 0.02,
-        end_margin: float = 0.0,
         entry_margin: float = 0.04,
     ) -> None:
         self.line_id = line.id
@@ -59,7 +58,6 @@ class LineCounter:
         self._vector = self._b - self._a
         self._length = float(np.hypot(*self._vector))
         self._band = hysteresis * float(np.hypot(width, height))
-        self._end_margin = end_margin
         dx, dy = _DIRECTION_VECTORS[line.in_direction]
         # The side of the line that "in" travel ends on: sign of cross(line, in-direction).
         self._in_side = 1 if self._vector[0] * dy - self._vector[1] * dx > 0 else -1
@@ -124,4 +122,4 @@ class LineCounter:
 
     def _within_extent(self, point: np.ndarray) -> bool:
         along = float(np.dot(point - self._a, self._vector)) / (self._length**2)
-        return -self._end_margin <= along <= 1 + self._end_margin
+        return 0.0 <= along <= 1.0
