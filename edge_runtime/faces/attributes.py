@@ -135,13 +135,15 @@ class FaceAttributes:
         return valence(self.emotion_probabilities)
 
 
-def _chip_batch(image_bgr: np.ndarray, faces: Sequence[Face], size: int) -> np.ndarray:
+def chip_batch(image_bgr: np.ndarray, faces: Sequence[Face], size: int) -> np.ndarray:
+    """Age/gender input: aligned RGB chips minus the channel means, / 256, NCHW float32."""
     chips = [align(image_bgr, face.landmarks, size) for face in faces]
     batch = (np.stack(chips).astype(np.float32) - CHANNEL_MEANS) / 256.0
     return batch.transpose(0, 3, 1, 2)  # NCHW
 
 
-def _emotion_batch(image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+def emotion_batch(image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+    """Emotion input: each face box in gray, 64x64, scaled to [-1, 1], N x 1 x 64 x 64."""
     crops = []
     for face in faces:
         gray = cv2.cvtColor(_box_crop(image_bgr, face), cv2.COLOR_BGR2GRAY)
@@ -160,15 +162,15 @@ class FaceAttributeModels:
 
     def age(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         """(N, 81) age probabilities."""
-        return self._age.run(None, {"images": _chip_batch(image_bgr, faces, AGE_CHIP)})[0]
+        return self._age.run(None, {"images": chip_batch(image_bgr, faces, AGE_CHIP)})[0]
 
     def gender(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         """(N, 2) female, male probabilities."""
-        return self._gender.run(None, {"images": _chip_batch(image_bgr, faces, GENDER_CHIP)})[0]
+        return self._gender.run(None, {"images": chip_batch(image_bgr, faces, GENDER_CHIP)})[0]
 
     def emotion(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         """(N, 7) emotion probabilities in `EMOTIONS` order."""
-        return self._emotion.run(None, {"gray64": _emotion_batch(image_bgr, faces)})[0]
+        return self._emotion.run(None, {"gray64": emotion_batch(image_bgr, faces)})[0]
 
     def analyze(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> list[FaceAttributes]:
         """Attributes of every face found in `image_bgr` (faces in that image's pixels)."""
