@@ -121,7 +121,8 @@ class FaceDetector:
         self.min_side = min_side
         self.max_side = max_side
 
-    def _input_size(self, width: int, height: int) -> tuple[int, int]:
+    def input_size(self, width: int, height: int) -> tuple[int, int]:
+        """The model input (width, height) for a region: multiples of 32 after the scaling."""
         scale = max(1.0, self.min_side / min(width, height))
         if max(width, height) * scale > self.max_side:
             scale = self.max_side / max(width, height)
@@ -134,7 +135,7 @@ class FaceDetector:
         height, width = image_bgr.shape[:2]
         if height < 4 or width < 4:
             return []
-        in_w, in_h = self._input_size(width, height)
+        in_w, in_h = self.input_size(width, height)
         resized = cv2.resize(image_bgr, (in_w, in_h), interpolation=cv2.INTER_LINEAR)
         blob = resized[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32)  # RGB 0..255
         outputs = self._session.run(None, {self._input: blob})
