@@ -462,3 +462,30 @@ def test_head_region_stays_in_the_frame():
     left, top, right, bottom = head_region((-10.0, -5.0, 100.0, 300.0), (270, 480, 3))
     assert (left, top) == (0, 0) and right <= 480 and bottom <= 270
     assert bottom == pytest.approx(-5 + 0.4 * 305, abs=1)
+
+
+def test_face_modules_write_no_files():
+    """Privacy guard: no face, chip or landmark may be written to disk by `edge_runtime/faces`.
+
+    A static check for the ways Python, OpenCV and NumPy write files; the pipeline's own outputs
+    (events through the sinks) are the only way anything leaves, and carry only aggregates.
+    """
+    forbidden = (
+        "imwrite",
+        "VideoWriter",
+        "np.save",
+        "tofile",
+        "write_bytes",
+        "write_text",
+        "open(",
+        "pickle",
+        "shutil",
+        "tempfile",
+    )
+    package = ROOT / "edge_runtime" / "faces"
+    sources = sorted(package.glob("*.py"))
+    assert len(sources) >= 5
+    for source in sources:
+        text = source.read_text()
+        for word in forbidden:
+            assert word not in text, f"{source.name} uses {word}"
