@@ -40,11 +40,17 @@ def verify(path: Path, expected_sha256: str | None) -> None:
 
 
 def open_session(
-    path: Path, expected_sha256: str | None = None, threads: int = 1
+    path: Path, expected_sha256: str | None = None, threads: int = 1, quiet: bool = False
 ) -> ort.InferenceSession:
-    """A CPU session with `threads` intra-op threads, after verifying the file."""
+    """A CPU session with `threads` intra-op threads, after verifying the file.
+
+    `quiet` hides onnxruntime's load-time warnings (e.g. CenterFace's dozens of "removing unused
+    initializer" lines, harmless leftovers of its export) so they do not drown the runtime's log.
+    """
     verify(path, expected_sha256)
     options = ort.SessionOptions()
+    if quiet:
+        options.log_severity_level = 3  # errors only
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
