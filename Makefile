@@ -32,6 +32,7 @@ ui: setup
 bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/edge.py
+	$(BIN)/python bench/faces.py
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs
