@@ -7,14 +7,14 @@ same schema file the edge uses into two SQL fragments:
   `{reason, field, rule}` (NULL when the record is valid), and
 - a typed projection that turns the JSON body of a valid record into the columns of `events`.
 
-JSON parsing dominates the cost, so `parsed_sql` parses a body as few times as possible: once to
-check it is JSON, once into `_r`, a struct holding every top-level value the contract knows as
-raw JSON text, and once for its key list. Each leaf's value is then derived once from that text
-(strings decoded, numbers cast, timestamps parsed) and every check and typed column
-reads those values. The first character of the text tells the JSON type (`"` string, `{`
-object...). The per-type checks sit in a nested CASE routed by `event_type`, so a record only
-pays for its own type's rules, and the key list is only searched for the rare record whose keys
-do not add up.
+JSON parsing dominates the cost, so `parsed_sql` parses a body as few times as possible: once
+into `_r`, a struct holding every top-level value the contract knows as raw JSON text, and once
+for its key list (only a body that is not a JSON object is parsed again, to tell why). Each
+leaf's value is then derived once from that text (strings decoded, numbers cast, timestamps
+parsed) and every check and typed column reads those values. The first character of the text
+tells the JSON type (`"` string, `{` object...). The per-type checks sit in a nested CASE
+routed by `event_type`, so a record only pays for its own type's rules, and the key list is
+only searched for the rare record whose keys do not add up.
 """
 
 from __future__ import annotations
@@ -425,8 +425,10 @@ def violation_sql() -> str:
         "WHEN body IS NULL THEN {'reason': 'malformed_json', 'field': '<body>', 'rule': 'present'}",
         "WHEN _text IS NULL THEN {'reason': 'invalid_encoding', 'field': '<body>', "
         "'rule': 'utf-8'}",
-        "WHEN NOT _json THEN {'reason': 'malformed_json', 'field': '<body>', 'rule': 'json'}",
-        f"WHEN _r IS NULL THEN {_violation('<root>', 'type: object')}",
+        # Only a body without `_r` is checked for being JSON at all (see `_parse_sql`).
+        "WHEN _r IS NULL THEN CASE WHEN NOT json_valid(_text) THEN "
+        "{'reason': 'malformed_json', 'field': '<body>', 'rule': 'json'} "
+        f"ELSE {_violation('<root>', 'type: object')} END",
     ]
     branches += _when([check for spec in COMMON_FIELDS for check in _checks(spec)])
     event_type = _string(next(s for s in COMMON_FIELDS if s.path == ("event_type",)))
@@ -448,21 +450,23 @@ def _nested() -> dict[str, list[str]]:
 
 
 def _parse_sql() -> str:
-    """Select list adding `_r` (raw top-level values) and `_keys` from `_text` and `_json`.
+    """Select list adding `_r` (raw top-level values) from `_text`, NULL for text that is not
+    a JSON object.
 
-    NULL for text that is not a JSON object. Nested CASEs, not AND: DuckDB evaluates both
-    sides of an AND, and the JSON functions fail on text that is not JSON.
+    Nearly every body is valid JSON, so validity is not checked beforehand (a parse of its
+    own): `try` turns the parse error on text that is not JSON into NULL. `json_valid` reads
+    with the same options, so `_r` is non-NULL exactly for valid JSON objects.
     """
     raw_shape = {spec.path[0]: "JSON" for spec in _all_specs()}
-
     # The JSON functions return NULL for a NULL input, so only the input is guarded.
-    obj = "CASE WHEN _json AND left(ltrim(_text), 1) = '{' THEN _text END"
-    return f"json_transform({obj}, {_lit(json.dumps(raw_shape))}) AS _r, json_keys({obj}) AS _keys"
+    obj = "CASE WHEN left(ltrim(_text), 1) = '{' THEN _text END"
+    return f"try(json_transform({obj}, {_lit(json.dumps(raw_shape))})) AS _r"
 
 
 def _nested_sql() -> str:
-    """Select list adding `_o_<object>` (raw members) and `_k_<object>` (keys) over `_r`."""
-    cols = []
+    """Select list adding `_keys` (top-level keys of the objects `_r` holds), `_o_<object>`
+    (raw members) and `_k_<object>` (keys) over `_r`."""
+    cols = ["CASE WHEN _r IS NOT NULL THEN json_keys(_text) END AS _keys"]
     for obj, keys in _nested().items():
         shape = _lit(json.dumps({k: "JSON" for k in keys}))
         is_object = f"left(_r.{_quote(obj)}, 1) = '{{'"
@@ -470,20 +474,19 @@ def _nested_sql() -> str:
             f"CASE WHEN {is_object} THEN json_transform(_r.{_quote(obj)}, {shape}) END AS _o_{obj}"
         )
         cols.append(f"CASE WHEN {is_object} THEN json_keys(_r.{_quote(obj)}) END AS _k_{obj}")
-    return ", ".join(cols) or "NULL AS _no_nested"
+    return ", ".join(cols)
 
 
 def parsed_sql(source: str) -> str:
     """`source` (rows with a `body` BLOB) with every column `violation_sql` and
-    `typed_select_sql` read: `_text` (NULL if not UTF-8), `_json` (is it JSON), the raw values
-    and keys, then each leaf's value (see `_values_sql`, `_times_sql`).
+    `typed_select_sql` read: `_text` (NULL if not UTF-8), the raw values and keys, then each
+    leaf's value (see `_values_sql`, `_times_sql`).
 
     Each body is checked and parsed once; layers only add columns, so every later expression
     reads computed values instead of parsing again.
     """
     layers = [
         "try(decode(body)) AS _text",
-        "json_valid(_text) AS _json",
         _parse_sql(),
         _nested_sql(),
         _values_sql(),
