@@ -26,7 +26,6 @@ from dagster import (
 from footfall.contract.models import parse_event, to_json
 from footfall_assets.checks.accounting import every_raw_record_accounted_for
 from footfall_assets.definitions import ASSETS, CHECKS, build_resources
-from footfall_assets.ingest import raw_load
 from footfall_assets.ingest.classify import EventsResult, build_events_partition
 from footfall_assets.ingest.raw_load import RawLoadResult, load_raw_partition
 from footfall_assets.ingest.tables import ensure_tables
@@ -376,16 +375,14 @@ def test_duplicate_delivery_keeps_the_first_enqueued_copy(
 # -- rebuilds --------------------------------------------------------------------------------
 
 
-def _write_mixed_hour(capture: Path) -> None:
-    """Hour 09 with valid events, a duplicate, a malformed body, a late event, a truncated file
-    and a garbage file."""
+def test_rebuilding_a_partition_gives_identical_tables(wh: Warehouse) -> None:
     events = spread(H09 + timedelta(minutes=5), 30, 1800) + [
         occupancy(H09 + timedelta(minutes=6, seconds=i)) for i in range(5)
     ]
     dup = crossing(H09 + timedelta(minutes=40))
     late = crossing(H09 + timedelta(minutes=50))
     write_messages(
-        capture,
+        wh.capture,
         [
             *on_time(events),
             Message(to_json(dup), dup.event_time + timedelta(seconds=1)),
@@ -394,54 +391,28 @@ def _write_mixed_hour(capture: Path) -> None:
             Message(to_json(late), late.event_time + timedelta(hours=5)),
         ],
     )
-    _truncated_file(capture, H09 + timedelta(minutes=45))
-    write_garbage(capture_path(capture, H09 + timedelta(minutes=57), STORE_B))
+    _truncated_file(wh.capture, H09 + timedelta(minutes=45))
+    write_garbage(capture_path(wh.capture, H09 + timedelta(minutes=57), STORE_B))
 
+    def snapshot() -> dict[str, list[tuple]]:
+        with wh.connect() as conn:
+            snap = {t: table_rows(conn, t) for t in OUTPUTS}
+            snap["quarantined_capture_files"] = table_rows(
+                conn, "quarantined_capture_files", exclude=["detected_at"]
+            )
+            snap["capture_file_index"] = sorted(
+                conn.execute("SELECT * FROM ingest.capture_file_index").fetchall(), key=repr
+            )
+        return snap
 
-def _snapshot(wh: Warehouse) -> dict[str, list[tuple]]:
-    """Every ingestion table's rows (detection times left out)."""
-    with wh.connect() as conn:
-        snap = {t: table_rows(conn, t) for t in OUTPUTS}
-        snap["quarantined_capture_files"] = table_rows(
-            conn, "quarantined_capture_files", exclude=["detected_at"]
-        )
-        snap["capture_file_index"] = sorted(
-            conn.execute("SELECT * FROM ingest.capture_file_index").fetchall(), key=repr
-        )
-    return snap
-
-
-def test_rebuilding_a_partition_gives_identical_tables(wh: Warehouse) -> None:
-    _write_mixed_hour(wh.capture)
     wh.build(H09)
-    first = _snapshot(wh)
+    first = snapshot()
     wh.build(H09)
-    second = _snapshot(wh)
+    second = snapshot()
     assert all(first[t] for t in OUTPUTS)
     assert len(first["quarantined_capture_files"]) == 2
     for table in first:
         assert second[table] == first[table], f"{table} changed on rebuild"
-
-
-def test_decoding_file_by_file_gives_the_same_tables(
-    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """raw_events decodes and inserts in batches of files; one file per batch (the benchmark's
-    hour takes ten batches, these tests' hours one) must not change any table."""
-    _write_mixed_hour(wh.capture)
-    wh.build(H09)
-    one_batch = _snapshot(wh)
-    per_file = Warehouse(
-        wh.capture,
-        wh.storage,
-        DuckDBWarehouse(path=str(tmp_path / "per-file.duckdb")),
-        wh.settings,
-    )
-    monkeypatch.setattr(raw_load, "_BATCH_ROWS", 1)
-    per_file.build(H09)
-    assert len(one_batch["capture_file_index"]) > 2
-    for table, rows in _snapshot(per_file).items():
-        assert rows == one_batch[table], f"{table} differs when decoded file by file"
 
 
 # -- through Dagster: the accounting check ----------------------------------------------------
