@@ -1,4 +1,4 @@
-"""Decode Capture files into Arrow tables with their capture file names.
+"""Decode Capture files into one Arrow table with their capture file names.
 
 Local files take the reader's fast path (jetliner, ~400k records/s on one core here); files from
 remote storage are decoded from their bytes.
@@ -6,11 +6,7 @@ remote storage are decoded from their bytes.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 
 import pyarrow as pa
 
@@ -61,36 +57,3 @@ def decode_files(storage: CaptureStorage, files: list[CaptureFile]) -> Decoded:
             damaged.append(bad)
     table = pa.concat_tables(tables) if tables else RAW_SCHEMA.empty_table()
     return Decoded(table, damaged)
-
-
-def decode_batches(
-    storage: CaptureStorage, files: list[CaptureFile], min_rows: int, lookahead: int = 8
-) -> Iterator[Decoded]:
-    """Decode `files` in order, a batch of whole files (at least `min_rows` records, except the
-    last batch) at a time, while the caller works on the previous batch.
-
-    The decoding runs on one thread, up to `lookahead` files ahead of the caller (which bounds
-    memory). jetliner holds the GIL while it decodes, but DuckDB releases it while a query
-    runs, so a caller inserting each batch into DuckDB overlaps the decoding of the next.
-    """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-decode")
-    try:
-        queued = iter(files)
-        pending: deque[Future[tuple[pa.Table, DamagedFile | None]]] = deque(
-            pool.submit(_decode_one, storage, f) for f in islice(queued, lookahead)
-        )
-        tables: list[pa.Table] = []
-        damaged: list[DamagedFile] = []
-        rows = 0
-        while pending:
-            table, bad = pending.popleft().result()
-            pending.extend(pool.submit(_decode_one, storage, f) for f in islice(queued, 1))
-            tables.append(table)
-            rows += table.num_rows
-            if bad is not None:
-                damaged.append(bad)
-            if rows >= min_rows or not pending:
-                yield Decoded(pa.concat_tables(tables), damaged)
-                tables, damaged, rows = [], [], 0
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)

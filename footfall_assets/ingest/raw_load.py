@@ -8,7 +8,6 @@ the files that actually hold its records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +15,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from footfall_assets.ingest.decode import DamagedFile, decode_batches
+from footfall_assets.ingest.decode import DamagedFile, decode_files
 from footfall_assets.ingest.partitioning import file_hour, naive_utc, placed_sql
-from footfall_assets.ingest.tables import SCHEMA, count_partition, transaction
+from footfall_assets.ingest.tables import SCHEMA, replace_partition, transaction
 from footfall_assets.resources.capture_storage import CaptureFile, CaptureStorage
 from footfall_assets.resources.ingest_settings import IngestSettings
 
@@ -29,16 +28,6 @@ _NEW_FILES_SCHEMA = pa.schema(
         ("damaged_hour", pa.timestamp("us")),
     ]
 )
-_PLACED_COUNTS_SCHEMA = pa.schema(
-    [
-        ("capture_file", pa.string()),
-        ("partition_start", pa.timestamp("us")),
-        ("records", pa.int64()),
-    ]
-)
-# Records decoded and placed per batch: large enough that DuckDB's per-query costs do not
-# matter, small enough that decoding overlaps the placement and insert of the previous batch.
-_BATCH_ROWS = 100_000
 
 
 @dataclass
@@ -79,19 +68,11 @@ def _known_partitions(conn: duckdb.DuckDBPyConnection, files: list[CaptureFile])
     return known
 
 
-@dataclass
-class _Placed:
-    """What decoding and placing a list of files found besides the records themselves."""
+def _place(conn: duckdb.DuckDBPyConnection, table: pa.Table, settings: IngestSettings) -> None:
+    """Register decoded records with their enqueued time and partition as the view `placed`.
 
-    counts: pa.Table  # records per capture file and partition (`_PLACED_COUNTS_SCHEMA`)
-    damaged: list[DamagedFile]
-
-
-def _place(conn: duckdb.DuckDBPyConnection, table: pa.Table, settings: IngestSettings) -> pa.Table:
-    """Decoded records with their enqueued time and partition appended.
-
-    Only the two computed columns come back from DuckDB; they are appended to the Arrow table,
-    so the bodies are not copied before the final insert.
+    Only the two computed columns come back from DuckDB; they are appended to the Arrow table
+    and the whole is registered, so the bodies are not copied before the final insert.
     """
     numbered = table.append_column("_row", pa.array(np.arange(table.num_rows)))
     conn.register("decoded", numbered)
@@ -102,45 +83,22 @@ def _place(conn: duckdb.DuckDBPyConnection, table: pa.Table, settings: IngestSet
         ).to_arrow_table()
     finally:
         conn.unregister("decoded")
-    return table.append_column("enqueued_time", placement["enqueued_time"]).append_column(
+    placed = table.append_column("enqueued_time", placement["enqueued_time"]).append_column(
         "partition_start", placement["partition_start"]
     )
-
-
-def _decode_and_place(
-    conn: duckdb.DuckDBPyConnection,
-    storage: CaptureStorage,
-    settings: IngestSettings,
-    files: list[CaptureFile],
-    placed: _Placed,
-) -> Iterator[pa.Table]:
-    """Placed records of `files`, a batch at a time (the next batch decodes meanwhile); the
-    counts per file and partition and the damaged files are collected in `placed`."""
-    counts = []
-    for batch in decode_batches(storage, files, _BATCH_ROWS):
-        placed.damaged.extend(batch.damaged)
-        table = _place(conn, batch.table, settings)
-        counts.append(
-            table.group_by(["capture_file", "partition_start"])
-            .aggregate([([], "count_all")])
-            .select(["capture_file", "partition_start", "count_all"])
-            .rename_columns(_PLACED_COUNTS_SCHEMA.names)
-            .cast(_PLACED_COUNTS_SCHEMA)
-        )
-        yield table
-    placed.counts = pa.concat_tables(counts) if counts else _PLACED_COUNTS_SCHEMA.empty_table()
+    conn.register("placed", placed)
 
 
 def _record_index(
-    conn: duckdb.DuckDBPyConnection, files: list[CaptureFile], placed: _Placed
+    conn: duckdb.DuckDBPyConnection, files: list[CaptureFile], damaged: list[DamagedFile]
 ) -> None:
-    """Index newly decoded `files` from their `placed` counts (inside the caller's transaction).
+    """Index newly decoded `files` from `placed` (inside the caller's transaction).
 
     An empty file gets one row without a partition. A damaged file is also filed under the hour
     it is named for, so that partition re-reads it on every rebuild and keeps it in quarantine
     even when nothing in it was readable.
     """
-    bad = {d.path for d in placed.damaged}
+    bad = {d.path for d in damaged}
     new_files = pa.table(
         {
             "capture_file": [f.path for f in files],
@@ -152,7 +110,6 @@ def _record_index(
         schema=_NEW_FILES_SCHEMA,
     )
     conn.register("new_files", new_files)
-    conn.register("placed_counts", placed.counts)
     try:
         conn.execute(
             f"""DELETE FROM {SCHEMA}.capture_file_index
@@ -160,15 +117,16 @@ def _record_index(
         )
         conn.execute(
             f"""INSERT INTO {SCHEMA}.capture_file_index
-                SELECT n.capture_file, n.size_bytes, p.partition_start, coalesce(p.records, 0)
-                FROM new_files n LEFT JOIN placed_counts p USING (capture_file)
+                SELECT n.capture_file, n.size_bytes, p.partition_start, count(p.capture_file)
+                FROM new_files n
+                LEFT JOIN (SELECT capture_file, partition_start FROM placed) p USING (capture_file)
+                GROUP BY ALL
                 UNION ALL
                 SELECT capture_file, size_bytes, damaged_hour, 0 FROM new_files
                 WHERE damaged_hour IS NOT NULL"""
         )
     finally:
         conn.unregister("new_files")
-        conn.unregister("placed_counts")
 
 
 def index_files(
@@ -181,11 +139,13 @@ def index_files(
     known = _known_partitions(conn, files)
     to_index = [f for f in files if f.path not in known]
     if to_index:
-        placed = _Placed(_PLACED_COUNTS_SCHEMA.empty_table(), [])
-        for _ in _decode_and_place(conn, storage, settings, to_index, placed):
-            pass  # only the counts are needed
-        with transaction(conn):
-            _record_index(conn, to_index, placed)
+        decoded = decode_files(storage, to_index)
+        _place(conn, decoded.table, settings)
+        try:
+            with transaction(conn):
+                _record_index(conn, to_index, decoded.damaged)
+        finally:
+            conn.unregister("placed")
     known = _known_partitions(conn, files)
     hours = {start for starts in known.values() for start in starts if start is not None}
     return sorted(h.replace(tzinfo=UTC) for h in hours)
@@ -197,58 +157,48 @@ def load_raw_partition(
     settings: IngestSettings,
     hour: datetime,
 ) -> RawLoadResult:
-    """Rebuild `raw_events` (and its file quarantine) for the partition starting at `hour`.
-
-    The files are decoded, placed and inserted a batch at a time inside the transaction, so the
-    decoding of one batch overlaps DuckDB's work on the previous one.
-    """
+    """Rebuild `raw_events` (and its file quarantine) for the partition starting at `hour`."""
     start = naive_utc(hour)
     candidates = storage.files_between(*candidate_window(hour, settings))
     known = _known_partitions(conn, candidates)
     to_index = [f for f in candidates if f.path not in known]
     to_read = [f for f in candidates if start in known.get(f.path, ())]
-    placed = _Placed(_PLACED_COUNTS_SCHEMA.empty_table(), [])
-    with transaction(conn):
-        conn.execute(f"DELETE FROM {SCHEMA}.raw_events WHERE partition_start = ?", [start])
-        for table in _decode_and_place(conn, storage, settings, to_index + to_read, placed):
-            conn.register("placed", table)
-            try:
-                conn.execute(
-                    f"""INSERT INTO {SCHEMA}.raw_events
-                        SELECT partition_start, capture_file, sequence_number, "offset",
-                               enqueued_time_utc, enqueued_time, body
-                        FROM placed WHERE partition_start = ?""",
-                    [start],
-                )
-            finally:
-                conn.unregister("placed")
-        new_paths = {f.path for f in to_index}
-        new_damaged = [d for d in placed.damaged if d.path in new_paths]
-        _record_index(conn, to_index, _Placed(placed.counts, new_damaged))
-        records = count_partition(conn, "raw_events", start)
-        feeds_partition = {f.path for f in to_read} | {
-            path
-            for path, partition_start in zip(
-                placed.counts["capture_file"].to_pylist(),
-                placed.counts["partition_start"].to_pylist(),
-                strict=True,
+    decoded = decode_files(storage, to_index + to_read)
+    _place(conn, decoded.table, settings)
+    try:
+        with transaction(conn):
+            new_paths = {f.path for f in to_index}
+            _record_index(conn, to_index, [d for d in decoded.damaged if d.path in new_paths])
+            records = replace_partition(
+                conn,
+                "raw_events",
+                start,
+                f"""SELECT partition_start, capture_file, sequence_number, "offset",
+                           enqueued_time_utc, enqueued_time, body
+                    FROM placed WHERE partition_start = TIMESTAMP '{start.isoformat()}'""",
             )
-            if partition_start == start
-        }
-        damaged_here = [
-            bad
-            for bad in placed.damaged
-            if bad.path in feeds_partition or naive_utc(file_hour(bad.path)) == start
-        ]
-        conn.execute(
-            f"DELETE FROM {SCHEMA}.quarantined_capture_files WHERE partition_start = ?", [start]
-        )
-        for bad in damaged_here:
+            feeds_partition = {f.path for f in to_read} | {
+                path
+                for (path,) in conn.execute(
+                    "SELECT DISTINCT capture_file FROM placed WHERE partition_start = ?", [start]
+                ).fetchall()
+            }
+            damaged_here = [
+                bad
+                for bad in decoded.damaged
+                if bad.path in feeds_partition or naive_utc(file_hour(bad.path)) == start
+            ]
             conn.execute(
-                f"""INSERT INTO {SCHEMA}.quarantined_capture_files
-                    VALUES (?, ?, ?, ?, 'corrupt_file', ?, now())""",
-                [start, bad.path, bad.size, bad.records_read, bad.error],
+                f"DELETE FROM {SCHEMA}.quarantined_capture_files WHERE partition_start = ?", [start]
             )
+            for bad in damaged_here:
+                conn.execute(
+                    f"""INSERT INTO {SCHEMA}.quarantined_capture_files
+                        VALUES (?, ?, ?, ?, 'corrupt_file', ?, now())""",
+                    [start, bad.path, bad.size, bad.records_read, bad.error],
+                )
+    finally:
+        conn.unregister("placed")
     return RawLoadResult(
         partition_start=hour,
         records=records,
