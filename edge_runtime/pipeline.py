@@ -179,8 +179,6 @@ class EdgeRun:
         if final or t >= self._next_heartbeat:
             events.append(self._heartbeat(t))
             self._next_heartbeat = t + self.settings.analytics.heartbeat_period_s
-        for crossing in facts.crossings:
-            self.summary.line_crossings[crossing.line_id][crossing.direction] += 1
         for visit in facts.visits:
             self.summary.zone_visits[visit.zone_id] += 1
             self.summary.dwell_s[visit.zone_id].append(round(visit.dwell_s, 2))
@@ -206,6 +204,10 @@ class EdgeRun:
             return  # the source gave no frames
         self._emit(self._analytics.finish(self._last_t), self._last_t, final=True)
         self.summary.people = len(self._people_seen - self._forgotten)
+        # The line counters already tally every crossing; the summary reads theirs.
+        self.summary.line_crossings = {
+            line.line_id: dict(line.counts) for line in self._analytics.lines
+        }
 
 
 def camera_in(layout: StoreLayout, camera_id: str) -> Camera:

@@ -62,13 +62,12 @@ def test_every_event_line_is_a_valid_contract_event(stdout_run):
 def test_nothing_about_a_person_but_the_contract_leaves_the_process(stdout_run):
     """Privacy: no pixels, boxes, crops or embeddings in events; no image files written."""
     done, data_dir = stdout_run
-    allowed_person_fields = {"visitor_id"}
     for line in done.stdout.strip().splitlines()[:-1]:
         body = json.loads(line)
         assert not {"bbox", "box", "xyxy", "image", "crop", "embedding", "track_id"} & set(body)
         assert len(line) < 2_000  # a heat map of 100 cells is the largest event
         if "visitor_id" in body:
-            assert len(body["visitor_id"]) == 32 and allowed_person_fields <= set(body)
+            assert len(body["visitor_id"]) == 32  # a 128-bit pseudonym, nothing longer
     written = sorted(p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*") if p.is_file())
     assert written == ["edge/keys/2026-11-02.key"]  # the pseudonym key, and nothing else
 
@@ -118,7 +117,8 @@ def test_annotate_writes_a_debug_video(tmp_path):
     assert json.loads(done.stdout.strip().splitlines()[-1])["frames"] == 20
     capture = cv2.VideoCapture(str(video))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
-    assert (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(3 + 1))) == (480, 270)
+    size = (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    assert size == (480, 270)
 
 
 @pytest.mark.parametrize(
