@@ -55,6 +55,11 @@ def add_edge_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     run.add_argument("--annotate", type=Path, help="write a debug video (stays on this machine)")
     run.add_argument("--detector", type=Path, help="detector config YAML (default: built-in SSD)")
     run.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    run.add_argument(
+        "--no-faces",
+        action="store_true",
+        help="no face analytics on this run (the layout can also switch it off per camera)",
+    )
     run.add_argument("--device-id", default=_default_device_id(), help="this edge device's id")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     run.set_defaults(func=cmd_edge_run)
@@ -65,6 +70,8 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
 
     from edge_runtime.annotate import Annotator
     from edge_runtime.detection.config import SsdConfig, build_detector, load_detector_config
+    from edge_runtime.faces.detector import FaceDetector
+    from edge_runtime.faces.tracks import FaceAnalytics
     from edge_runtime.pipeline import EdgeRun, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink, StdoutSink
@@ -76,6 +83,9 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
     camera = camera_in(layout, args.camera)
     config = load_detector_config(args.detector) if args.detector else SsdConfig(kind="ssd")
     detector = build_detector(config.model_copy(update={"threads": args.threads}))
+    faces = None
+    if camera.face_analytics and not args.no_faces:
+        faces = FaceAnalytics.with_vendored_models(threads=args.threads)
     source = open_source(args.source, start_time=args.start_time, fps=args.fps)
 
     run: EdgeRun | None = None
@@ -88,7 +98,11 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
     sink = (
         StdoutSink() if args.sink == "stdout" else LocalCaptureSink(root / "capture", clock=clock)
     )
-    annotator = Annotator(args.annotate, source.fps or 10.0) if args.annotate else None
+    annotator = None
+    if args.annotate:
+        # Faces are blurred in the debug video whether or not face analytics is on.
+        face_detector = faces.detector if faces else FaceDetector(threads=args.threads)
+        annotator = Annotator(args.annotate, source.fps or 10.0, face_detector)
     bar = tqdm(unit="frame", disable=args.no_progress, file=sys.stderr, dynamic_ncols=True)
 
     def progress(frames: int, fps: float, in_view: int) -> None:
@@ -102,6 +116,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         sink,
         Pseudonymizer(DailyKeys(root / "edge" / "keys"), camera.id),
         device_id=args.device_id,
+        faces=faces,
         annotator=annotator,
         progress=progress,
     )

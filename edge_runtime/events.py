@@ -10,11 +10,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from edge_runtime.analytics import FrameFacts, HeatmapSample, OccupancySample
+from edge_runtime.faces.tracks import FaceResult
 from edge_runtime.lines import Crossing
 from edge_runtime.pseudonyms import Pseudonymizer
 from edge_runtime.zones import Visit
 from footfall.contract.models import (
     Event,
+    FaceObservation,
     Heartbeat,
     Heatmap,
     LineCrossing,
@@ -81,6 +83,17 @@ class EventFactory:
             enter_time=enter,
             exit_time=exit_,
             dwell_s=(exit_ - enter).total_seconds(),
+            **self._common,
+        )
+
+    def face_observation(self, result: FaceResult) -> FaceObservation:
+        """One track's face summary; the pseudonym is the one its zone visit (or its first
+        sighting) carries, so the platform can join them."""
+        return FaceObservation(
+            event_time=self.at(result.t),
+            visitor_id=self.visitor(result.track_id, result.since_t),
+            zone_id=result.zone_id,
+            **result.aggregate.event_fields(),
             **self._common,
         )
 

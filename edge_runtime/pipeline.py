@@ -1,4 +1,4 @@
-"""The edge run loop: frames → people → tracks → lines and zones → events → sink.
+"""The edge run loop: frames → people → tracks → lines, zones, faces → events → sink.
 
 One `EdgeRun` serves one camera. It times every stage (the benchmark reads those numbers), keeps
 the per-line and per-zone tallies the command prints as its summary, and closes open visits when
@@ -18,6 +18,7 @@ from edge_runtime.analytics import FrameFacts, SceneAnalytics
 from edge_runtime.annotate import Annotator
 from edge_runtime.detection.base import Detector
 from edge_runtime.events import EventFactory
+from edge_runtime.faces.tracks import FaceAnalytics, FaceResult
 from edge_runtime.pseudonyms import Pseudonymizer
 from edge_runtime.settings import EdgeSettings
 from edge_runtime.sinks import Sink
@@ -26,7 +27,7 @@ from edge_runtime.tracking import PersonTracker
 from footfall.contract.models import Heartbeat
 from footfall.layout import Camera, StoreLayout
 
-STAGES = ("decode", "detect", "track", "zones", "sink")
+STAGES = ("decode", "detect", "track", "zones", "faces", "sink")
 
 
 @dataclass(slots=True)
@@ -42,6 +43,7 @@ class RunSummary:
     zone_visits: dict[str, int] = field(default_factory=dict)
     engaged_visits: dict[str, int] = field(default_factory=dict)
     dwell_s: dict[str, list[float]] = field(default_factory=dict)
+    face_observations: int = 0
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     @property
@@ -58,6 +60,7 @@ class RunSummary:
             "dwell_s": self.dwell_s,
             "engaged_visits": self.engaged_visits,
             "people": self.people,
+            "face_observations": self.face_observations,
             "skipped_frames": self.skipped,
             "stage_ms_per_frame": {
                 stage: round(1000 * s / self.frames, 2) if self.frames else 0.0
@@ -82,6 +85,7 @@ class EdgeRun:
         *,
         device_id: str,
         settings: EdgeSettings | None = None,
+        faces: FaceAnalytics | None = None,
         annotator: Annotator | None = None,
         progress: ProgressCallback | None = None,
     ) -> None:
@@ -92,6 +96,7 @@ class EdgeRun:
         self.pseudonyms = pseudonyms
         self.device_id = device_id
         self.settings = settings or EdgeSettings()
+        self.faces = faces
         self.annotator = annotator
         self.progress = progress
         self.tracker = PersonTracker(self.settings.tracker)
@@ -153,6 +158,8 @@ class EdgeRun:
         people = self.tracker.update(detections, t, frame_size=(width, height))
         for track_id in self.tracker.static_track_ids - self._forgotten:
             self._analytics.forget(track_id)
+            if self.faces is not None:
+                self.faces.forget(track_id)
             self._forgotten.add(track_id)
         self._people_seen.update(p.track_id for p in people)
         stages["track"] += (tick := time.perf_counter()) - split
@@ -160,8 +167,14 @@ class EdgeRun:
         facts = self._analytics.update(people, t)
         stages["zones"] += (split := time.perf_counter()) - tick
 
-        self._emit(facts, t)
-        stages["sink"] += time.perf_counter() - split
+        faces: list[FaceResult] = []
+        if self.faces is not None:
+            open_visits = {zone.zone.id: zone.open_track_ids for zone in self._analytics.zones}
+            faces = self.faces.update(frame.image, people, t, open_visits, facts.visits)
+        stages["faces"] += (tick := time.perf_counter()) - split
+
+        self._emit(facts, faces, t)
+        stages["sink"] += time.perf_counter() - tick
         self.summary.frames += 1
         if self.annotator:
             self.annotator.draw(frame.image, people, self._analytics)
@@ -173,9 +186,13 @@ class EdgeRun:
             self.layout, self.camera.id, self.device_id, self.pseudonyms, first.timestamp
         )
 
-    def _emit(self, facts: FrameFacts, t: float, final: bool = False) -> None:
+    def _emit(
+        self, facts: FrameFacts, faces: list[FaceResult], t: float, final: bool = False
+    ) -> None:
         assert self._factory is not None
         events = self._factory.from_facts(facts)
+        events += [self._factory.face_observation(result) for result in faces]
+        self.summary.face_observations += len(faces)
         if final or t >= self._next_heartbeat:
             events.append(self._heartbeat(t))
             self._next_heartbeat = t + self.settings.analytics.heartbeat_period_s
@@ -196,13 +213,18 @@ class EdgeRun:
             frames_processed=self.summary.frames,
             frames_dropped=self.summary.skipped,
             uptime_s=self.summary.seconds,
-            model_versions={"person_detector": self.detector.model_version},
+            model_versions={
+                "person_detector": self.detector.model_version,
+                **(self.faces.model_versions if self.faces is not None else {}),
+            },
         )
 
     def _finish(self) -> None:
         if self._analytics is None:
             return  # the source gave no frames
-        self._emit(self._analytics.finish(self._last_t), self._last_t, final=True)
+        facts = self._analytics.finish(self._last_t)
+        faces = self.faces.finish(facts.visits) if self.faces is not None else []
+        self._emit(facts, faces, self._last_t, final=True)
         self.summary.people = len(self._people_seen - self._forgotten)
         # The line counters already tally every crossing; the summary reads theirs.
         self.summary.line_crossings = {

@@ -35,6 +35,7 @@ class DailyKeys:
 
     def _load_or_create(self, day: dt.date) -> bytes:
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o700)  # nobody else may even list the key files
         path = self.folder / f"{day.isoformat()}.key"
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

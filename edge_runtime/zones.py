@@ -61,6 +61,11 @@ class ZoneMonitor:
         self._open: dict[int, _Open] = {}
         self.inside_now: set[int] = set()
 
+    @property
+    def open_track_ids(self) -> set[int]:
+        """Tracks with a visit in progress (inside now, or within a grace period)."""
+        return set(self._open)
+
     def contains(self, feet: tuple[float, float]) -> bool:
         return cv2.pointPolygonTest(self.polygon, (float(feet[0]), float(feet[1])), False) >= 0
 

@@ -97,7 +97,8 @@ def _run_edge_on_footage(root: Path, start_time: dt.datetime) -> None:
     import shutil
 
     from edge_runtime.detection.config import SsdConfig, build_detector
-    from edge_runtime.pipeline import EdgeRun
+    from edge_runtime.faces.tracks import FaceAnalytics
+    from edge_runtime.pipeline import EdgeRun, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink
     from edge_runtime.sources import open_source
@@ -124,6 +125,9 @@ def _run_edge_on_footage(root: Path, start_time: dt.datetime) -> None:
         sink,
         Pseudonymizer(DailyKeys(root / "edge" / "keys"), EDGE_CAMERA),
         device_id="edge-demo",
+        faces=FaceAnalytics.with_vendored_models()
+        if camera_in(layout, EDGE_CAMERA).face_analytics
+        else None,
     )
     summary = run.run(open_source(str(EDGE_CLIP), start_time=start_time))
     sink.close()

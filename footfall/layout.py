@@ -88,6 +88,9 @@ class Zone(_Strict):
 
 class Camera(_Strict):
     id: Identifier
+    #: Age, gender and emotion from faces on this camera. Off means no face model runs and no
+    #: `face_observation` is ever sent (e.g. a camera facing a pharmacy counter).
+    face_analytics: bool = True
     lines: list[Line] = []
     zones: list[Zone] = []
 

@@ -159,6 +159,11 @@ class FaceAttributeModels:
         self._age = open_session(AGE_MODEL, AGE_SHA256, threads)
         self._gender = open_session(GENDER_MODEL, GENDER_SHA256, threads)
         self._emotion = open_session(EMOTION_MODEL, EMOTION_SHA256, threads)
+        self.model_versions = {
+            "age": f"age-v1@{AGE_SHA256[:8]}",
+            "gender": f"gender-v1@{GENDER_SHA256[:8]}",
+            "emotion": f"fer-minixception@{EMOTION_SHA256[:8]}",
+        }
 
     def age(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
         """(N, 81) age probabilities."""

@@ -115,6 +115,7 @@ class FaceDetector:
         """`min_side`: a region whose shorter side is smaller is upscaled to it (small faces);
         `max_side`: a larger region is downscaled so a big crop cannot cost a full frame's time."""
         self._session = open_session(model_path, sha256, threads, quiet=True)
+        self.model_version = f"centerface@{(sha256 or 'unverified')[:8]}"
         self._input = self._session.get_inputs()[0].name
         self.threshold = threshold
         self.nms_iou = nms_iou
