@@ -42,11 +42,11 @@ class FaceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     searches_per_frame: int = Field(2, ge=1, description="head regions searched per frame")
-    min_interval_s: float = Field(0.25, ge=0, description="between two searches of one track")
+    min_interval_s: float = Field(0.4, ge=0, description="between two searches of one track")
     searches_per_visit: int = Field(
-        12, ge=1, description="per track and zone visit, and per track outside zones"
+        8, ge=1, description="per track from its first sighting and per zone visit"
     )
-    keep_best: int = Field(10, ge=1, description="readings kept per summary (best quality)")
+    keep_best: int = Field(8, ge=1, description="readings kept per summary (best quality)")
     min_readings: int = Field(2, ge=1, description="fewer readings send no observation")
     min_quality: float = Field(0.2, ge=0, le=1, description="poorer readings are discarded")
     min_person_height_px: float = Field(
