@@ -90,7 +90,7 @@ def test_consumer_selector_filter(eventhub_endpoint, position, inclusive, expect
             "partition_id": "0",
             "starting_position": position,
             "starting_position_inclusive": inclusive,
-            "max_wait_time": 0.5,
+            "max_wait_time": 0.2,
         },
         daemon=True,
     )
