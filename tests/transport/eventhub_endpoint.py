@@ -41,7 +41,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proton import Data, Delivery, Endpoint, Message, symbol, timestamp
+from proton import Condition, Data, Delivery, Endpoint, Message, symbol, timestamp
 from proton.handlers import FlowController, Handshaker
 from proton.reactor import Container
 
@@ -242,7 +242,7 @@ class EndpointHandler(FlowController):
             elif link.is_receiver and address not in ("$cbs", "$management"):
                 self._target_partition(address)
         except ValueError as exc:
-            link.condition = _condition("amqp:not-found", str(exc))
+            link.condition = Condition("amqp:not-found", str(exc))
             link.close()
 
     def on_link_final(self, event) -> None:  # noqa: ANN001
@@ -301,7 +301,7 @@ class EndpointHandler(FlowController):
             return
         address = _path(link.remote_target)
         if address in ("$cbs", "$management"):
-            self._answer(link, Message(body=None) if raw is None else _decoded(raw), address)
+            self._answer(link, _decoded(raw), address)
             delivery.update(Delivery.ACCEPTED)
             delivery.settle()
             return
@@ -367,12 +367,6 @@ def _decoded(raw: bytes) -> Message:
     return message
 
 
-def _condition(name: str, description: str):  # noqa: ANN202
-    from proton import Condition
-
-    return Condition(name, description)
-
-
 class PaddingRelay:
     """TCP relay from clients to proton, padding every frame proton writes (see module doc)."""
 
@@ -396,9 +390,6 @@ class PaddingRelay:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         threading.Thread(target=_copy, args=(client, upstream, None), daemon=True).start()
         _copy(upstream, client, FramePadder())
-
-    def close(self) -> None:
-        self.server.close()
 
 
 def _copy(source: socket.socket, sink: socket.socket, padder: FramePadder | None) -> None:

@@ -101,9 +101,9 @@ def test_sender_killed_with_sigkill_mid_stream_then_restarted(eventhub_endpoint_
     env = {**os.environ, **eventhub_endpoint.environ(), "PYTHONPATH": str(ROOT)}
     path = tmp_path / "outbox.sqlite"
     driver = [sys.executable, "-m", "tests.transport.outbox_driver", str(path)]
-    first = subprocess.Popen([*driver, "300"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    first = subprocess.Popen([*driver, "200"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert first.stdout is not None
-    acknowledged = [first.stdout.readline().strip() for _ in range(150)]
+    acknowledged = [first.stdout.readline().strip() for _ in range(100)]
     first.kill()  # SIGKILL: no clean-up, no drain
     first.wait(timeout=10)
     acknowledged += [line.strip() for line in first.stdout if len(line.strip()) == 36]
