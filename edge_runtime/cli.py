@@ -12,8 +12,14 @@ import json
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from footfall.settings import data_dir
+
+if TYPE_CHECKING:
+    from edge_runtime.outbox import Outbox
+    from edge_runtime.sinks import Sink
+    from edge_runtime.sinks.eventhub_settings import EventHubSettings
 
 
 def _start_time(text: str) -> dt.datetime:
@@ -42,7 +48,13 @@ def add_edge_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     run.add_argument(
         "--source", required=True, help="video file, GIF, image folder, RTSP/HTTP URL or webcam"
     )
-    run.add_argument("--sink", choices=("local", "stdout"), default="local")
+    run.add_argument(
+        "--sink",
+        choices=("local", "stdout", "eventhub"),
+        default="local",
+        help="local: Capture files in the data dir; eventhub: Azure Event Hubs through the "
+        "outbox (FOOTFALL_EVENTHUB_* settings); stdout: JSON lines",
+    )
     run.add_argument(
         "--start-time", type=_start_time, help="wall-clock time of a recording's first frame"
     )
@@ -75,12 +87,15 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
     from edge_runtime.pipeline import EdgeRun, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink, StdoutSink
+    from edge_runtime.sinks.eventhub_settings import load_eventhub_settings
     from edge_runtime.sources import open_source
     from footfall.layout import load_layout
 
     root = data_dir(args.data_dir)
     layout = load_layout(args.layout)
     camera = camera_in(layout, args.camera)
+    # Checked before any heavy work, so a missing setting fails at once.
+    eventhub = load_eventhub_settings() if args.sink == "eventhub" else None
     config = load_detector_config(args.detector) if args.detector else SsdConfig(kind="ssd")
     detector = build_detector(config.model_copy(update={"threads": args.threads}))
     faces = None
@@ -95,9 +110,14 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         return run.now if run and run.now else dt.datetime.now(dt.UTC)
 
     clock = (lambda: dt.datetime.now(dt.UTC)) if source.live else footage_now
-    sink = (
-        StdoutSink() if args.sink == "stdout" else LocalCaptureSink(root / "capture", clock=clock)
-    )
+    outbox = _eventhub_outbox(root, camera.id, eventhub) if eventhub else None
+    sink: Sink
+    if outbox is not None:
+        sink = outbox
+    elif args.sink == "stdout":
+        sink = StdoutSink()
+    else:
+        sink = LocalCaptureSink(root / "capture", clock=clock)
     annotator = None
     if args.annotate:
         # Faces are blurred in the debug video whether or not face analytics is on.
@@ -119,10 +139,38 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         faces=faces,
         annotator=annotator,
         progress=progress,
+        outbox_stats=outbox.stats if outbox else None,
     )
     try:
         summary = run.run(source, max_frames=args.max_frames)
     finally:
         bar.close()
-        sink.close()
+        if outbox is not None:
+            _close_outbox(outbox)
+        else:
+            sink.close()
     print(json.dumps(summary.as_dict()), flush=True)
+
+
+def _eventhub_outbox(root: Path, camera_id: str, settings: EventHubSettings) -> Outbox:
+    """This camera's outbox with the Event Hubs sink behind it."""
+    from edge_runtime.outbox import Outbox, OutboxSettings, outbox_path
+    from edge_runtime.sinks.eventhub import EventHubSink
+
+    outbox = Outbox(outbox_path(root, camera_id), EventHubSink(settings), OutboxSettings())
+    depth = outbox.stats().depth
+    waiting = f", {depth} events waiting from before" if depth else ""
+    print(f"sending to {settings.describe()} through {outbox.path}{waiting}", file=sys.stderr)
+    return outbox
+
+
+def _close_outbox(outbox: Outbox) -> None:
+    """Deliver what is left (up to the drain timeout); what is not stays for the next run."""
+    stats = outbox.close()
+    if stats.depth:
+        why = f" ({outbox.last_error})" if outbox.last_error else ""
+        print(
+            f"{stats.depth} events are still in the outbox {outbox.path}{why}; "
+            "they are sent on the next run",
+            file=sys.stderr,
+        )

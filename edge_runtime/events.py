@@ -129,13 +129,16 @@ class EventFactory:
         frames_dropped: int,
         uptime_s: float,
         model_versions: dict[str, str],
+        outbox_depth: int = 0,
+        outbox_dropped: int = 0,
     ) -> Heartbeat:
         return Heartbeat(
             event_time=self.at(t),
             fps=min(fps, 1000.0),
             frames_processed=frames_processed,
             frames_dropped=frames_dropped,
-            outbox_depth=0,  # events go straight to the sink; there is no outbox yet
+            outbox_depth=outbox_depth,
+            outbox_dropped=outbox_dropped,
             uptime_s=uptime_s,
             model_versions=model_versions,
             **self._common,

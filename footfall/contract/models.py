@@ -137,6 +137,8 @@ class Heartbeat(_Event):
     frames_processed: Annotated[int, Field(ge=0)]
     frames_dropped: Annotated[int, Field(ge=0)]
     outbox_depth: Annotated[int, Field(ge=0)]
+    # Optional in the contract (older devices omit it); this runtime always reports it.
+    outbox_dropped: Annotated[int, Field(ge=0)] = 0
     uptime_s: Annotated[float, Field(ge=0)]
     model_versions: dict[str, Annotated[str, Field(max_length=128)]]
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import duckdb
 
-from footfall_assets.ingest.contract_sql import events_ddl_columns
+from footfall_assets.ingest.contract_sql import event_columns, events_ddl_columns
 
 SCHEMA = "ingest"
 
@@ -54,6 +54,13 @@ DDL = [
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         conn.execute(statement)
+    # Additive contract changes (an optional field such as the heartbeat's `outbox_dropped`)
+    # add a column; a warehouse created before one gets it here, NULL for the older rows.
+    for column in event_columns():
+        conn.execute(
+            f'ALTER TABLE {SCHEMA}.events ADD COLUMN IF NOT EXISTS "{column.name}" '
+            f"{column.sql_type}"
+        )
 
 
 @contextmanager

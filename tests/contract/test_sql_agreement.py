@@ -453,6 +453,32 @@ def test_nullable_zone_id_accepts_null(sql: SqlValidator, event_type: str) -> No
     assert sql.violation(dumps(missing))[1:] == ("zone_id", "required")
 
 
+def test_outbox_dropped_is_optional_but_checked_when_present(sql: SqlValidator) -> None:
+    """The heartbeat's additive `outbox_dropped`: older devices omit it, a value must be >= 0."""
+    base = next(e for e in GOOD if e["event_type"] == "heartbeat")
+    assert base["outbox_dropped"] == 0
+    older = {k: v for k, v in base.items() if k != "outbox_dropped"}
+    assert validate_event(older) == []
+    assert sql.violation(dumps(older)) is None
+    negative = {**base, "outbox_dropped": -1}
+    assert sql.violation(dumps(negative)) == ("schema_violation", "outbox_dropped", "minimum: 0")
+    assert "outbox_dropped" in {v.field for v in validate_event(negative)}
+
+
+def test_a_warehouse_from_before_outbox_dropped_gains_the_column() -> None:
+    """`ensure_tables` adds columns of additive contract fields to an existing `events` table."""
+    import duckdb
+
+    from footfall_assets.ingest.tables import SCHEMA, ensure_tables
+
+    conn = duckdb.connect()
+    ensure_tables(conn)
+    conn.execute(f"ALTER TABLE {SCHEMA}.events DROP COLUMN outbox_dropped")
+    ensure_tables(conn)
+    columns = {r[0] for r in conn.execute(f"DESCRIBE {SCHEMA}.events").fetchall()}
+    assert "outbox_dropped" in columns
+
+
 @pytest.mark.parametrize(
     ("event_type", "field"),
     [

@@ -80,6 +80,7 @@ ALLOWED = {
         "frames_processed",
         "frames_dropped",
         "outbox_depth",
+        "outbox_dropped",
         "uptime_s",
         "model_versions",
     },
