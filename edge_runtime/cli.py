@@ -13,6 +13,7 @@ import socket
 import sys
 from pathlib import Path
 
+from edge_runtime.iot.cli import add_module_command
 from footfall.settings import data_dir
 
 
@@ -58,6 +59,7 @@ def add_edge_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     run.add_argument("--device-id", default=_default_device_id(), help="this edge device's id")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     run.set_defaults(func=cmd_edge_run)
+    add_module_command(edge_sub, common, _default_device_id())
 
 
 def cmd_edge_run(args: argparse.Namespace) -> None:
