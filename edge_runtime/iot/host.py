@@ -168,7 +168,13 @@ class ModuleHost:
     def _steer(self) -> None:
         """Bring the running pipeline to the target; called with `_state` held."""
         target, applied = self._target, self._applied
-        if self._running is None or target is None or applied is None or target is applied:
+        if target is None or applied is None or target is applied:
+            return  # `serve` starts the first run
+        if self._running is None and target.config == applied.config:
+            self._applied = target  # a new version of a recording that has ended: no replay
+            self.report(reported_applied(target.accepted))
+            return
+        if self._running is None:
             return  # `serve` starts the next run with the target
         run, source = self._running
         if needs_new_run(applied.config, target.config):
