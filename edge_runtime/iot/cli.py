@@ -81,5 +81,5 @@ def cmd_edge_module(args: argparse.Namespace) -> None:
         )
         return run, source
 
-    host = ModuleHost(args.models_dir or MODELS_DIR, start_run, report=lambda patch: None)
-    serve_module(host, edge_client())
+    models_dir = args.models_dir or MODELS_DIR
+    serve_module(lambda report: ModuleHost(models_dir, start_run, report), edge_client())

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from edge_runtime.iot.host import ModuleHost
+from edge_runtime.iot.host import ModuleHost, Report
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +48,12 @@ def edge_client() -> ModuleClient:
 
 
 class TwinLink:
-    """Connects a host to a module client: twin in, reported properties out."""
+    """Connects a host to a module client: twin in (`start`), reported properties out."""
 
-    def __init__(self, host: ModuleHost, client: ModuleClient) -> None:
-        self.host = host
+    def __init__(self, client: ModuleClient) -> None:
         self.client = client
         self._outbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-reported")
-        self._connected_once = False
-        host.report = self.report
+        self._host: ModuleHost | None = None
 
     def report(self, patch: dict[str, Any]) -> None:
         """Queue a reported-properties patch; sent in order on the outbox thread."""
@@ -66,22 +65,22 @@ class TwinLink:
         except Exception as exc:  # the client retries on its own; a loss here is only logged
             log.error("reported properties not sent (%s): %s", type(exc).__name__, exc)
 
-    def start(self) -> None:
-        """Connect, subscribe to patches, then apply the whole twin read once."""
-        self.client.on_twin_desired_properties_patch_received = self.host.on_patch
+    def start(self, host: ModuleHost) -> None:
+        """Connect, subscribe to patches, then give `host` the whole twin, read once."""
+        self.client.on_twin_desired_properties_patch_received = host.on_patch
         self.client.on_connection_state_change = self._connection_changed
         self.client.connect()
-        self._connected_once = True
-        self.host.on_twin(self.client.get_twin()["desired"])
+        self._host = host
+        host.on_twin(self.client.get_twin()["desired"])
 
     def _connection_changed(self) -> None:
         # Patches sent while the module was offline are not replayed: read the whole twin again.
-        if self._connected_once and self.client.connected:
-            self._outbox.submit(self._reread)
+        if self._host is not None and self.client.connected:
+            self._outbox.submit(self._reread, self._host)
 
-    def _reread(self) -> None:
+    def _reread(self, host: ModuleHost) -> None:
         try:
-            self.host.on_twin(self.client.get_twin()["desired"])
+            host.on_twin(self.client.get_twin()["desired"])
         except Exception as exc:
             log.error("twin not re-read after reconnecting (%s): %s", type(exc).__name__, exc)
 
@@ -91,9 +90,13 @@ class TwinLink:
         self.client.shutdown()
 
 
-def serve_module(host: ModuleHost, client: ModuleClient) -> None:
-    """Run the module until SIGTERM/SIGINT (IoT Edge stops modules with SIGTERM)."""
-    link = TwinLink(host, client)
+def serve_module(make_host: Callable[[Report], ModuleHost], client: ModuleClient) -> None:
+    """Run the module until SIGTERM/SIGINT (IoT Edge stops modules with SIGTERM).
+
+    `make_host` receives the function that sends reported properties.
+    """
+    link = TwinLink(client)
+    host = make_host(link.report)
 
     def stop(signum: int, _frame: object) -> None:
         log.info("signal %s: ending the run, closing open visits", signum)
@@ -103,7 +106,7 @@ def serve_module(host: ModuleHost, client: ModuleClient) -> None:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
     try:
-        link.start()
+        link.start(host)
         host.serve()
     finally:
         link.close()

@@ -122,6 +122,7 @@ class ModuleHost:
         self._applied: Prepared | None = None  # what the pipeline runs (or last ran)
         self._in_flight: Prepared | None = None  # handed to `reconfigure`, not yet in effect
         self._running: tuple[EdgeRun, StoppableSource] | None = None
+        self._ending = False  # the running run was told to end for a new one
         self._stopping = False
 
     # --- twin updates (the IoT client's thread) ---
@@ -174,11 +175,12 @@ class ModuleHost:
             self._applied = target  # a new version of a recording that has ended: no replay
             self.report(reported_applied(target.accepted))
             return
-        if self._running is None:
+        if self._running is None or self._ending:
             return  # `serve` starts the next run with the target
         run, source = self._running
         if needs_new_run(applied.config, target.config):
             log.info("desired properties %s: new source or tracker; new run", target.version)
+            self._ending = True
             source.stop()
         elif self._in_flight is None and applied.config == target.config:
             self._applied = target  # a new version of what already runs
@@ -250,6 +252,8 @@ class ModuleHost:
                 run.sink.close()
                 with self._state:
                     self._running, self._in_flight = None, None
+                    if self._ending:  # nothing runs until the next run starts with the target
+                        self._applied, self._ending = None, False
             print(json.dumps(summary.as_dict()), flush=True)
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ import datetime as dt
 import inspect
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 from azure.iot.device import IoTHubModuleClient
 
 from edge_runtime.iot.client import TwinLink, serve_module
-from edge_runtime.iot.host import ModuleHost
+from edge_runtime.iot.host import ModuleHost, Report
 from edge_runtime.pipeline import EdgeRun
 from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
 from edge_runtime.sources.base import Frame
@@ -124,10 +125,31 @@ class Camera:
         self.closed.set()
 
 
-def make_host(tmp_path: Path) -> tuple[ModuleHost, list[EdgeRun]]:
+configs: list = []  # what each run was started with, in order
+
+
+class HeldDetector(ScriptedDetector):
+    """The scripted detector, which the test can hold mid-frame (the run cannot end then)."""
+
+    free = threading.Event()
+    held = threading.Event()
+
+    def detect(self, image):
+        if not self.free.is_set():
+            self.held.set()
+            assert self.free.wait(60)
+        return super().detect(image)
+
+
+def host_factory(tmp_path: Path) -> tuple[Callable[[Report], ModuleHost], list, list[EdgeRun]]:
+    """What `footfall edge module` passes to `serve_module`, on the scripted scene's detector."""
     runs: list[EdgeRun] = []
+    hosts: list[ModuleHost] = []
+    configs.clear()
+    HeldDetector.free.set()
 
     def start_run(config, detector):
+        configs.append(config)
         run = EdgeRun(
             config.layout,
             config.camera_id,
@@ -140,13 +162,17 @@ def make_host(tmp_path: Path) -> tuple[ModuleHost, list[EdgeRun]]:
         runs.append(run)
         return run, Camera()
 
-    host = ModuleHost(
-        ROOT / "models",
-        start_run,
-        report=lambda patch: None,
-        build=lambda config: ScriptedDetector([Visitor(0.5, 1.0)]),
-    )
-    return host, runs
+    def make_host(report: Report) -> ModuleHost:
+        host = ModuleHost(
+            ROOT / "models",
+            start_run,
+            report,
+            build=lambda config: HeldDetector([Visitor(0.5, 1.0)]),
+        )
+        hosts.append(host)
+        return host
+
+    return make_host, hosts, runs
 
 
 def twin(version: int, **changes: Any) -> dict[str, Any]:
@@ -155,9 +181,9 @@ def twin(version: int, **changes: Any) -> dict[str, Any]:
 
 
 def test_the_module_reads_the_twin_follows_patches_and_reports_in_order(tmp_path):
-    host, runs = make_host(tmp_path)
+    make_host, hosts, runs = host_factory(tmp_path)
     client = StandInClient(twin(1))
-    serving = threading.Thread(target=serve_module, args=(host, client), name="module-main")
+    serving = threading.Thread(target=serve_module, args=(make_host, client), name="module-main")
     serving.start()
     try:
         client.wait_for(1)
@@ -170,7 +196,8 @@ def test_the_module_reads_the_twin_follows_patches_and_reports_in_order(tmp_path
         client.reconnect(twin(5, settings={"analytics": {"occupancy_period_s": 5}}))
         reported = client.wait_for(4)
     finally:
-        host.stop()
+        for host in hosts:
+            host.stop()
         serving.join(60)
     assert not serving.is_alive()
     # The patch handler is in place before the twin is read, so no update falls in between.
@@ -197,10 +224,35 @@ def test_the_module_reads_the_twin_follows_patches_and_reports_in_order(tmp_path
 
 
 def test_reports_queued_before_closing_are_sent(tmp_path):
-    host, _ = make_host(tmp_path)
+    make_host, _, _ = host_factory(tmp_path)
     client = StandInClient(twin(1, camera_id="cam-9"))
-    link = TwinLink(host, client)
-    link.start()
+    link = TwinLink(client)
+    link.start(make_host(link.report))
     link.close()
     assert [r["status"] for r in client.reported] == ["rejected"]
     assert client.calls[-1] == "shutdown"
+
+
+def test_a_source_change_reverted_before_the_run_ended_still_gets_a_run(tmp_path):
+    """The run is told to end for a new source, and the change is taken back before it has
+    ended: a new run with the latest configuration must start all the same."""
+    make_host, hosts, _ = host_factory(tmp_path)
+    client = StandInClient(twin(1))
+    serving = threading.Thread(target=serve_module, args=(make_host, client), name="module-main")
+    serving.start()
+    try:
+        client.wait_for(1)
+        HeldDetector.held.clear()
+        HeldDetector.free.clear()
+        assert HeldDetector.held.wait(60)  # the run is mid-frame and stays there
+        client.send_patch({"$version": 2, "source": str(ROOT / "media" / "classroom.gif")})
+        client.send_patch({"$version": 3, "source": str(ROOT / "media")})
+        HeldDetector.free.set()
+        reported = client.wait_for(2)
+    finally:
+        HeldDetector.free.set()
+        for host in hosts:
+            host.stop()
+        serving.join(60)
+    assert [(r["status"], r["version"]) for r in reported] == [("applied", 1), ("applied", 3)]
+    assert [c.source.get_secret_value() for c in configs] == [str(ROOT / "media")] * 2
