@@ -51,8 +51,15 @@ class FrameFacts:
 
 class SceneAnalytics:
     def __init__(
-        self, camera: Camera, width: int, height: int, settings: AnalyticsSettings
+        self,
+        camera: Camera,
+        width: int,
+        height: int,
+        settings: AnalyticsSettings,
+        start_t: float = 0.0,
     ) -> None:
+        """`start_t` is the footage time the analytics start at (non-zero after a mid-run
+        reconfiguration), so the first heat map covers only its own period."""
         self.settings = settings
         self.width, self.height = width, height
         self.lines = [
@@ -71,9 +78,9 @@ class SceneAnalytics:
             for zone in camera.zones
         ]
         self._heat = np.zeros((settings.heatmap_rows, settings.heatmap_cols), dtype=np.float64)
-        self._heat_started = 0.0
-        self._next_occupancy = 0.0
-        self._next_prune = IDLE_TRACK_S
+        self._heat_started = start_t
+        self._next_occupancy = start_t
+        self._next_prune = start_t + IDLE_TRACK_S
         self._previous_t: float | None = None
         self.in_view = 0
 

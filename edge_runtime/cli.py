@@ -12,14 +12,10 @@ import json
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from edge_runtime.iot.cli import add_module_command
+from edge_runtime.sinks.choice import SINKS
 from footfall.settings import data_dir
-
-if TYPE_CHECKING:
-    from edge_runtime.outbox import Outbox
-    from edge_runtime.sinks import Sink
-    from edge_runtime.sinks.eventhub_settings import EventHubSettings
 
 
 def _start_time(text: str) -> dt.datetime:
@@ -50,7 +46,7 @@ def add_edge_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     )
     run.add_argument(
         "--sink",
-        choices=("local", "stdout", "eventhub"),
+        choices=SINKS,
         default="local",
         help="local: Capture files in the data dir; eventhub: Azure Event Hubs through the "
         "outbox (FOOTFALL_EVENTHUB_* settings); stdout: JSON lines",
@@ -75,6 +71,7 @@ def add_edge_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     run.add_argument("--device-id", default=_default_device_id(), help="this edge device's id")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     run.set_defaults(func=cmd_edge_run)
+    add_module_command(edge_sub, common, _default_device_id())
 
 
 def cmd_edge_run(args: argparse.Namespace) -> None:
@@ -86,7 +83,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
     from edge_runtime.faces.tracks import FaceAnalytics
     from edge_runtime.pipeline import EdgeRun, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
-    from edge_runtime.sinks import LocalCaptureSink, StdoutSink
+    from edge_runtime.sinks.choice import open_sink, outbox_stats
     from edge_runtime.sinks.eventhub_settings import load_eventhub_settings
     from edge_runtime.sources import open_source
     from footfall.layout import load_layout
@@ -110,14 +107,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         return run.now if run and run.now else dt.datetime.now(dt.UTC)
 
     clock = (lambda: dt.datetime.now(dt.UTC)) if source.live else footage_now
-    outbox = _eventhub_outbox(root, camera.id, eventhub) if eventhub else None
-    sink: Sink
-    if outbox is not None:
-        sink = outbox
-    elif args.sink == "stdout":
-        sink = StdoutSink()
-    else:
-        sink = LocalCaptureSink(root / "capture", clock=clock)
+    sink = open_sink(args.sink, root, camera.id, clock, eventhub)
     annotator = None
     if args.annotate:
         # Faces are blurred in the debug video whether or not face analytics is on.
@@ -139,38 +129,11 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         faces=faces,
         annotator=annotator,
         progress=progress,
-        outbox_stats=outbox.stats if outbox else None,
+        outbox_stats=outbox_stats(sink),
     )
     try:
         summary = run.run(source, max_frames=args.max_frames)
     finally:
         bar.close()
-        if outbox is not None:
-            _close_outbox(outbox)
-        else:
-            sink.close()
+        sink.close()
     print(json.dumps(summary.as_dict()), flush=True)
-
-
-def _eventhub_outbox(root: Path, camera_id: str, settings: EventHubSettings) -> Outbox:
-    """This camera's outbox with the Event Hubs sink behind it."""
-    from edge_runtime.outbox import Outbox, OutboxSettings, outbox_path
-    from edge_runtime.sinks.eventhub import EventHubSink
-
-    outbox = Outbox(outbox_path(root, camera_id), EventHubSink(settings), OutboxSettings())
-    depth = outbox.stats().depth
-    waiting = f", {depth} events waiting from before" if depth else ""
-    print(f"sending to {settings.describe()} through {outbox.path}{waiting}", file=sys.stderr)
-    return outbox
-
-
-def _close_outbox(outbox: Outbox) -> None:
-    """Deliver what is left (up to the drain timeout); what is not stays for the next run."""
-    stats = outbox.close()
-    if stats.depth:
-        why = f" ({outbox.last_error})" if outbox.last_error else ""
-        print(
-            f"{stats.depth} events are still in the outbox {outbox.path}{why}; "
-            "they are sent on the next run",
-            file=sys.stderr,
-        )

@@ -2,14 +2,17 @@
 
 One `EdgeRun` serves one camera. It times every stage (the benchmark reads those numbers), keeps
 the per-line and per-zone tallies the command prints as its summary, and closes open visits when
-a finite source ends so that no visit is lost at the end of a recording.
+a finite source ends so that no visit is lost at the end of a recording. `reconfigure` swaps the
+layout, camera or detector between two frames (IoT Edge module twin updates) without a restart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import cv2
@@ -21,7 +24,7 @@ from edge_runtime.events import EventFactory
 from edge_runtime.faces.tracks import FaceAnalytics, FaceResult
 from edge_runtime.outbox.store import OutboxStats
 from edge_runtime.pseudonyms import Pseudonymizer
-from edge_runtime.settings import EdgeSettings
+from edge_runtime.settings import AnalyticsSettings, EdgeSettings
 from edge_runtime.sinks import Sink
 from edge_runtime.sources.base import Frame, FrameSource
 from edge_runtime.tracking import PersonTracker
@@ -73,6 +76,22 @@ class RunSummary:
 ProgressCallback = Callable[[int, float, int], None]  # frames, fps, people in view
 
 
+@dataclass(frozen=True, slots=True)
+class Reconfiguration:
+    """The complete new set-up `EdgeRun.reconfigure` swaps in between two frames.
+
+    Complete rather than a diff, so that of two changes arriving before the next frame the newer
+    one alone is right. A different layout, camera or analytics settings ends the current scene
+    (open zone visits are closed and sent under the old layout) and starts new lines and zones;
+    a different detector alone keeps the scene, so visits in progress go on.
+    """
+
+    layout: StoreLayout
+    camera_id: str
+    detector: Detector
+    analytics: AnalyticsSettings
+
+
 class EdgeRun:
     """Runs one camera of one store through the pipeline."""
 
@@ -120,6 +139,8 @@ class EdgeRun:
         self._next_heartbeat = 0.0
         self._last_t = 0.0
         self.now: dt.datetime | None = None  # footage time of the frame in hand, UTC
+        self._pending: tuple[Reconfiguration, Future[None]] | None = None
+        self._pending_lock = threading.Lock()
 
     def run(self, source: FrameSource, max_frames: int | None = None) -> RunSummary:
         started = time.perf_counter()
@@ -139,14 +160,33 @@ class EdgeRun:
                     self.progress(self.summary.frames, self.summary.fps, in_view)
             self._finish()
         finally:
+            self._drop_pending()
             source.close()
             if self.annotator:
                 self.annotator.close()
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
+    def reconfigure(self, change: Reconfiguration) -> Future[None]:
+        """Switch to `change` before the next frame, without stopping the run; thread-safe.
+
+        Twin updates arrive on the IoT client's thread while this run's thread is mid-frame, so
+        the change is only handed over here. The returned future completes once the change is
+        in effect; it is cancelled if a newer change supersedes it first or the run ends first.
+        A camera missing from the layout is refused here, with a one-line `ValueError`.
+        """
+        camera_in(change.layout, change.camera_id)
+        future: Future[None] = Future()
+        with self._pending_lock:
+            superseded, self._pending = self._pending, (change, future)
+        if superseded is not None:
+            superseded[1].cancel()  # outside the lock: cancelling runs the sender's callbacks
+        return future
+
     def _process(self, frame: Frame) -> None:
         stages = self.summary.stage_seconds
+        if self._pending is not None:
+            self._apply_pending()
         if self._factory is None:
             self._start(frame)
         assert self._analytics is not None and self._factory is not None
@@ -232,10 +272,79 @@ class EdgeRun:
         faces = self.faces.finish(facts.visits) if self.faces is not None else []
         self._emit(facts, faces, self._last_t, final=True)
         self.summary.people = len(self._people_seen - self._forgotten)
-        # The line counters already tally every crossing; the summary reads theirs.
-        self.summary.line_crossings = {
-            line.line_id: dict(line.counts) for line in self._analytics.lines
-        }
+        self._tally_lines()
+
+    def _tally_lines(self) -> None:
+        """Add the line counters' tallies to the summary: they already count every crossing."""
+        assert self._analytics is not None
+        for line in self._analytics.lines:
+            tally = self.summary.line_crossings.setdefault(line.line_id, {"in": 0, "out": 0})
+            for direction, count in line.counts.items():
+                tally[direction] += count
+
+    def _apply_pending(self) -> None:
+        """Swap in the pending reconfiguration; runs on this run's thread, between frames."""
+        with self._pending_lock:
+            assert self._pending is not None
+            change, future = self._pending
+            self._pending = None
+        if not future.set_running_or_notify_cancel():
+            return  # withdrawn by its sender
+        new_scene = (change.layout, change.camera_id, change.analytics) != (
+            self.layout,
+            self.camera.id,
+            self.settings.analytics,
+        )
+        camera = camera_in(change.layout, change.camera_id)
+        if new_scene and self._analytics is not None:
+            # The old scene ends as a recording would: open visits close at their last inside
+            # frame and go out under the old layout version, so none is lost or relabelled.
+            # Their face summaries go with them; people keep their visitor-level summaries,
+            # unless the new camera set-up switches face analytics off.
+            facts = self._analytics.finish(self._last_t)
+            faces: list[FaceResult] = []
+            if self.faces is not None:
+                faces = (
+                    self.faces.end_visits(facts.visits)
+                    if camera.face_analytics
+                    else self.faces.finish(facts.visits)
+                )
+            self._emit(facts, faces, self._last_t)
+            self._tally_lines()
+        if not camera.face_analytics:
+            self.faces = None
+        elif self.faces is None:
+            self.faces = FaceAnalytics.with_vendored_models()
+        self.layout, self.camera = change.layout, camera
+        self.detector = change.detector
+        self.settings = self.settings.model_copy(update={"analytics": change.analytics})
+        if new_scene:
+            for line in self.camera.lines:
+                self.summary.line_crossings.setdefault(line.id, {"in": 0, "out": 0})
+            for zone in self.camera.zones:
+                self.summary.zone_visits.setdefault(zone.id, 0)
+                self.summary.engaged_visits.setdefault(zone.id, 0)
+                self.summary.dwell_s.setdefault(zone.id, [])
+            self._min_dwell = {zone.id: zone.min_dwell_s for zone in self.camera.zones}
+            if self._analytics is not None and self._factory is not None:
+                width, height = self._analytics.width, self._analytics.height
+                self._analytics = SceneAnalytics(
+                    self.camera, width, height, change.analytics, start_t=self._last_t
+                )
+                self._factory = EventFactory(
+                    self.layout,
+                    self.camera.id,
+                    self.device_id,
+                    self.pseudonyms,
+                    self._factory.origin,
+                )
+        future.set_result(None)
+
+    def _drop_pending(self) -> None:
+        with self._pending_lock:
+            dropped, self._pending = self._pending, None
+        if dropped is not None:
+            dropped[1].cancel()
 
 
 def camera_in(layout: StoreLayout, camera_id: str) -> Camera:

@@ -118,7 +118,7 @@ class FaceAnalytics:
     ) -> list[FaceResult]:
         """Take one frame. `open_visits` maps each zone to the tracks with an open visit there
         after this frame; `ended` are the visits that ended with it. Returns what to send."""
-        results = [r for visit in ended if (r := self._end_visit(visit)) is not None]
+        results = self.end_visits(ended)
         for person in people:
             track = self._tracks.get(person.track_id)
             if track is None:
@@ -133,9 +133,13 @@ class FaceAnalytics:
         """Drop a track without reporting it (the tracker found it to be a fixture)."""
         self._tracks.pop(track_id, None)
 
+    def end_visits(self, ended: Iterable[Visit]) -> list[FaceResult]:
+        """Report visits that ended outside `update` (the layout was swapped mid-run)."""
+        return [r for visit in ended if (r := self._end_visit(visit)) is not None]
+
     def finish(self, ended: Iterable[Visit]) -> list[FaceResult]:
         """The source has ended: report the last visits and every track still known."""
-        results = [r for visit in ended if (r := self._end_visit(visit)) is not None]
+        results = self.end_visits(ended)
         for track_id in list(self._tracks):
             results += self._end_track(track_id)
         return results
