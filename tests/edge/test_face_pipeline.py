@@ -20,7 +20,7 @@ from skimage import data
 
 from edge_runtime.detection.config import SsdConfig, build_detector
 from edge_runtime.faces.tracks import FaceAnalytics, FaceSettings
-from edge_runtime.pipeline import EdgeRun, RunSummary
+from edge_runtime.pipeline import EdgeRun, Reconfiguration, RunSummary
 from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
 from edge_runtime.sources import open_source
 from edge_runtime.tracking import TrackedPerson
@@ -175,3 +175,41 @@ def test_faces_cost_is_timed_as_its_own_stage(hallway):
     summary, _, _ = hallway
     assert summary.stage_seconds["faces"] > 0
     assert "faces" in summary.as_dict()["stage_ms_per_frame"]
+
+
+def test_switching_faces_off_mid_run_sends_what_was_seen_and_nothing_after(tmp_path):
+    """A twin update turns face analytics off for the camera at frame 15: the summaries of what
+    was read so far go out at the switch, and no face is read or sent afterwards."""
+    layout = with_hall_zone(load_layout(LAYOUT))
+    data = layout.model_dump(mode="json")
+    data["cameras"][0]["face_analytics"] = False
+    faces_off = StoreLayout.model_validate(data)
+    sink = ListSink()
+    detector = build_detector(SsdConfig(kind="ssd"))
+    run: EdgeRun | None = None
+
+    def switch_at_frame_15(frames: int, fps: float, in_view: int) -> None:
+        if frames == 15:
+            assert run is not None
+            run.reconfigure(
+                Reconfiguration(faces_off, "cam-hallway", detector, run.settings.analytics)
+            )
+
+    run = EdgeRun(
+        layout,
+        "cam-hallway",
+        detector,
+        sink,
+        Pseudonymizer(DailyKeys(tmp_path), "cam-hallway"),
+        device_id="edge-test",
+        faces=FaceAnalytics.with_vendored_models(),
+        progress=switch_at_frame_15,
+    )
+    summary = run.run(open_source(str(CLIP), start_time=START))
+    assert summary.frames == 35 and run.faces is None
+    switch = START + dt.timedelta(seconds=1.5)  # frame 15 is at ~1.2-1.3 s
+    sent = [e for e in sink.events if isinstance(e, FaceObservation)]
+    assert sorted(o.zone_id or "" for o in sent) == ["", "", "hall", "hall"]
+    assert all(o.event_time < switch for o in sent)
+    last = [e for e in sink.events if isinstance(e, Heartbeat)][-1]
+    assert set(last.model_versions) == {"person_detector"}
