@@ -1,8 +1,8 @@
 """Capture storage: list and read Event Hubs Capture files, wherever they are kept.
 
 `CaptureStorage` is the interface the assets and the sensor use. `LocalCaptureStorage` reads the
-local folder the local sink (or a copy of a Capture container) writes; a blob-storage
-implementation plugs in behind the same three methods.
+local folder the local sink (or a copy of a Capture container) writes; `BlobCaptureStorage`
+(`blob_capture_storage.py`) reads a Blob Storage / ADLS Gen2 container behind the same methods.
 
 Listing never walks all history: Capture paths are zero-padded dates, so lexical order is time
 order, and both a time window and "everything after this path" prune whole year/month/day/hour
@@ -59,11 +59,11 @@ class CaptureStorage(ConfigurableResource, ABC):
 
     @abstractmethod
     def stat(self, path: str) -> CaptureFile:
-        """Size and modification time of one file."""
+        """Size and modification time of one file (`FileNotFoundError` when it is not there)."""
 
     @abstractmethod
     def read_bytes(self, path: str) -> bytes:
-        """The whole file."""
+        """The whole file (`FileNotFoundError` when it is not there)."""
 
     @abstractmethod
     def describe(self) -> str:
@@ -72,6 +72,19 @@ class CaptureStorage(ConfigurableResource, ABC):
     def local_path(self, path: str) -> Path | None:
         """The file on the local disk, when it is there (lets readers skip a copy)."""
         return None
+
+    def list_files(self, prefix: str) -> list[CaptureFile]:
+        """The Capture files directly below `prefix` (a minute folder), with size and time.
+
+        This default stats each file; a store whose listing already carries both (Blob
+        Storage) overrides it, so a folder costs one request instead of one per file.
+        """
+        files = []
+        for name in self.list_dir(prefix):
+            rel = f"{prefix}/{name}"
+            if parse_capture_path(rel) is not None:
+                files.append(self.stat(rel))
+        return files
 
     # -- listing built on the primitives above ----------------------------------------------
 
@@ -83,11 +96,9 @@ class CaptureStorage(ConfigurableResource, ABC):
             for stream in self.streams():
                 prefix = f"{stream}/{hour:%Y/%m/%d/%H}"
                 for minute in self.list_dir(prefix):
-                    for name in self.list_dir(f"{prefix}/{minute}"):
-                        rel = f"{prefix}/{minute}/{name}"
-                        parsed = parse_capture_path(rel)
-                        if parsed is not None and start <= parsed.window_start < end:
-                            out.append(self.stat(rel))
+                    for file in self.list_files(f"{prefix}/{minute}"):
+                        if start <= file.parsed.window_start < end:
+                            out.append(file)
             hour += timedelta(hours=1)
         return sorted(out)
 
@@ -105,18 +116,18 @@ class CaptureStorage(ConfigurableResource, ABC):
         yield from self._walk(stream, 0, cursor)
 
     def _walk(self, prefix: str, depth: int, cursor: list[str] | None) -> Iterator[CaptureFile]:
+        if depth == _LEVELS - 1:
+            for file in sorted(self.list_files(prefix)):
+                # the cursor file itself was already handled
+                if cursor is None or file.path.rsplit("/", 1)[1] > cursor[depth]:
+                    yield file
+            return
         names = sorted(n for n in self.list_dir(prefix) if not n.startswith("."))
         for name in names:
-            on_branch = cursor is not None and name == cursor[depth]
             if cursor is not None and name < cursor[depth]:
                 continue
-            rel = f"{prefix}/{name}"
-            if depth == _LEVELS - 1:
-                if on_branch or parse_capture_path(rel) is None:
-                    continue  # the cursor file itself was already handled
-                yield self.stat(rel)
-            else:
-                yield from self._walk(rel, depth + 1, cursor if on_branch else None)
+            on_branch = cursor is not None and name == cursor[depth]
+            yield from self._walk(f"{prefix}/{name}", depth + 1, cursor if on_branch else None)
 
 
 class LocalCaptureStorage(CaptureStorage):
