@@ -80,12 +80,20 @@ def cmd_materialize(args: argparse.Namespace) -> None:
 
 
 def _materialize(root: Path) -> MaterializeSummary:
-    if not (root / "capture").is_dir():
-        raise CliError(f"{root / 'capture'}: no capture folder (run `footfall simulate` first)")
+    from footfall_assets.definitions import configured_capture_storage
     from footfall_assets.instance import local_instance
     from footfall_assets.materialize import materialize_all
+    from footfall_assets.resources import LocalCaptureStorage
 
-    return materialize_all(root, local_instance(root), progress=lambda m: print(m, flush=True))
+    storage = configured_capture_storage(root)  # the local folder unless FOOTFALL_CAPTURE_*
+    if isinstance(storage, LocalCaptureStorage) and not Path(storage.root).is_dir():
+        raise CliError(f"{storage.root}: no capture folder (run `footfall simulate` first)")
+    return materialize_all(
+        root,
+        local_instance(root),
+        progress=lambda m: print(m, flush=True),
+        capture_storage=storage,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
