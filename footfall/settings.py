@@ -80,7 +80,8 @@ def capture_blob_location(environ: Mapping[str, str] | None = None) -> BlobLocat
         raise SettingsError(f"set only one of {way_in}, not both")
     if not (url or has_secret):
         raise SettingsError(
-            f"{CAPTURE_CONTAINER_ENV} is set but neither {way_in} is: say how to reach the account"
+            f"{CAPTURE_CONTAINER_ENV} is set but neither {CAPTURE_BLOB_URL_ENV} nor "
+            f"{CAPTURE_CONNECTION_STRING_ENV} is: say how to reach the storage account"
         )
     from footfall.capture.blob import BlobLocation
 
