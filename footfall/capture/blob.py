@@ -197,4 +197,4 @@ class CapturePublisher:
         Order matters: the capture-arrival sensor keeps a cursor per stream and does not look
         behind it, so an older file uploaded after a newer one could be missed.
         """
-        return [self.publish(root, path) for path in sorted(paths, key=lambda p: Path(p))]
+        return [self.publish(root, path) for path in sorted(map(Path, paths))]

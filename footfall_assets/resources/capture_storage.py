@@ -24,6 +24,7 @@ from pydantic import Field
 from footfall.capture import CapturePath, parse_capture_path
 
 _LEVELS = 6  # {YYYY}/{MM}/{DD}/{HH}/{mm}/{ss}.avro below a partition folder
+_HOUR = 3  # depth of the {HH} folders below a partition folder
 
 
 @dataclass(frozen=True, order=True)
@@ -73,17 +74,21 @@ class CaptureStorage(ConfigurableResource, ABC):
         """The file on the local disk, when it is there (lets readers skip a copy)."""
         return None
 
-    def list_files(self, prefix: str) -> list[CaptureFile]:
-        """The Capture files directly below `prefix` (a minute folder), with size and time.
+    def hour_files(self, hour: str) -> list[CaptureFile]:
+        """The Capture files in one hour folder (`{stream}/{YYYY}/{MM}/{DD}/{HH}`), any order.
 
-        This default stats each file; a store whose listing already carries both (Blob
-        Storage) overrides it, so a folder costs one request instead of one per file.
+        This default lists each minute folder and stats each file; blob storage overrides it
+        with one flat listing that already carries sizes and times, so an hour costs one
+        request instead of one per minute folder and file.
         """
         files = []
-        for name in self.list_dir(prefix):
-            rel = f"{prefix}/{name}"
-            if parse_capture_path(rel) is not None:
-                files.append(self.stat(rel))
+        for minute in self.list_dir(hour):
+            if minute.startswith("."):
+                continue
+            for name in self.list_dir(f"{hour}/{minute}"):
+                rel = f"{hour}/{minute}/{name}"
+                if parse_capture_path(rel) is not None:
+                    files.append(self.stat(rel))
         return files
 
     # -- listing built on the primitives above ----------------------------------------------
@@ -91,14 +96,13 @@ class CaptureStorage(ConfigurableResource, ABC):
     def files_between(self, start: datetime, end: datetime) -> list[CaptureFile]:
         """Files whose window starts in [start, end), over every stream."""
         out: list[CaptureFile] = []
+        streams = self.streams()
         hour = start.replace(minute=0, second=0, microsecond=0)
         while hour < end:
-            for stream in self.streams():
-                prefix = f"{stream}/{hour:%Y/%m/%d/%H}"
-                for minute in self.list_dir(prefix):
-                    for file in self.list_files(f"{prefix}/{minute}"):
-                        if start <= file.parsed.window_start < end:
-                            out.append(file)
+            for stream in streams:
+                for file in self.hour_files(f"{stream}/{hour:%Y/%m/%d/%H}"):
+                    if start <= file.parsed.window_start < end:
+                        out.append(file)
             hour += timedelta(hours=1)
         return sorted(out)
 
@@ -116,18 +120,19 @@ class CaptureStorage(ConfigurableResource, ABC):
         yield from self._walk(stream, 0, cursor)
 
     def _walk(self, prefix: str, depth: int, cursor: list[str] | None) -> Iterator[CaptureFile]:
-        if depth == _LEVELS - 1:
-            for file in sorted(self.list_files(prefix)):
-                # the cursor file itself was already handled
-                if cursor is None or file.path.rsplit("/", 1)[1] > cursor[depth]:
-                    yield file
-            return
         names = sorted(n for n in self.list_dir(prefix) if not n.startswith("."))
         for name in names:
             if cursor is not None and name < cursor[depth]:
                 continue
             on_branch = cursor is not None and name == cursor[depth]
-            yield from self._walk(f"{prefix}/{name}", depth + 1, cursor if on_branch else None)
+            rel = f"{prefix}/{name}"
+            if depth < _HOUR:
+                yield from self._walk(rel, depth + 1, cursor if on_branch else None)
+                continue
+            for file in sorted(self.hour_files(rel)):
+                # in the cursor's own hour, only what sorts after it (not the cursor file)
+                if not on_branch or file.path.split("/")[-2:] > cursor[-2:]:  # type: ignore[index]
+                    yield file
 
 
 class LocalCaptureStorage(CaptureStorage):

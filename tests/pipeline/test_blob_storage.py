@@ -149,9 +149,14 @@ def test_files_between_is_exactly_the_window(landing: Landing) -> None:
     every = landing.storage.all_files()
     for start_min, end_min in [(0, 60), (25, 95), (60, 61), (-120, 0), (-60, 24 * 60)]:
         start, end = T0 + timedelta(minutes=start_min), T0 + timedelta(minutes=end_min)
+        before = landing.list_requests() if landing.kind == "blob" else 0
         got = landing.storage.files_between(start, end)
         assert got == sorted(f for f in every if start <= f.parsed.window_start < end)
         assert (len(got) > 0) == (start_min != -120), (start_min, end_min)
+        if landing.kind == "blob":
+            # three calls find the streams, then one flat listing per stream and hour
+            hours = len(range(start_min // 60 * 60, end_min, 60))
+            assert landing.list_requests() - before == 3 + 2 * hours, (start_min, end_min)
 
 
 def test_read_bytes_returns_the_file_and_missing_files_are_file_not_found(
@@ -222,7 +227,7 @@ def _tick_cost(landing: Landing, root: Path, hours: int, monkeypatch: pytest.Mon
 
     calls: list[str] = []
     cls = type(landing.storage)
-    for name in ("list_dir", "list_files"):
+    for name in ("list_dir", "hour_files"):
         original = getattr(cls, name)
 
         def counting(self, prefix, _original=original):  # noqa: ANN001, ANN202
