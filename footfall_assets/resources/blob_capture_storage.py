@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.blob import BlobPrefix, ContainerClient
+from azure.storage.blob import BlobPrefix, BlobProperties, ContainerClient
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from footfall.capture import parse_capture_path
@@ -56,7 +56,8 @@ class BlobCaptureStorage(CaptureStorage):
 
     @model_validator(mode="after")
     def _valid_location(self) -> BlobCaptureStorage:
-        self.location  # noqa: B018 - validates the fields together, with BlobLocation's rules
+        """The fields must make a valid `BlobLocation` (valid names, one way to sign in)."""
+        _ = self.location
         return self
 
     @property
@@ -73,18 +74,14 @@ class BlobCaptureStorage(CaptureStorage):
             self._client = self.location.client()
         return self._client
 
-    def _listing(self, prefix: str) -> list:
+    def _listing(self, prefix: str) -> list[BlobProperties | BlobPrefix]:
         """One hierarchical list call: blobs and sub-folders directly below `prefix`."""
         parts = [p for p in (self.location.prefix, prefix.strip("/")) if p]
         start = "/".join(parts) + "/" if parts else None
         return list(self.client().walk_blobs(name_starts_with=start, delimiter="/"))
 
-    @staticmethod
-    def _leaf(item: object) -> str:
-        return item.name.rstrip("/").rsplit("/", 1)[-1]  # type: ignore[attr-defined]
-
     def _folders(self, prefix: str) -> list[str]:
-        return sorted({self._leaf(i) for i in self._listing(prefix) if isinstance(i, BlobPrefix)})
+        return sorted({_leaf(i.name) for i in self._listing(prefix) if isinstance(i, BlobPrefix)})
 
     def streams(self) -> list[str]:
         return sorted(
@@ -97,7 +94,7 @@ class BlobCaptureStorage(CaptureStorage):
         )
 
     def list_dir(self, prefix: str) -> list[str]:
-        return sorted({self._leaf(item) for item in self._listing(prefix)})
+        return sorted({_leaf(item.name) for item in self._listing(prefix)})
 
     def hour_files(self, hour: str) -> list[CaptureFile]:
         # One flat listing of the hour (its minute folders hold ~12 files per stream); each
@@ -130,3 +127,8 @@ class BlobCaptureStorage(CaptureStorage):
 
     def describe(self) -> str:
         return self.location.describe(self.client())
+
+
+def _leaf(name: str) -> str:
+    """The last part of a blob name or of a folder prefix (`a/b/` -> `b`)."""
+    return name.rstrip("/").rsplit("/", 1)[-1]
