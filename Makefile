@@ -1,12 +1,16 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both create the virtual
-# environment from nothing (uv from PyPI, pinned set from requirements.lock, bytecode compiled).
+# environment from nothing (uv from PyPI, pinned set from requirements.lock, bytecode compiled);
+# `make test` also installs Azurite (the local Azure Storage emulator the blob tests start) from
+# the npm registry, pinned by tools/azurite/package-lock.json.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+AZURITE := tools/azurite
+AZURITE_STAMP := $(AZURITE)/node_modules/.installed-stamp
 
-.PHONY: setup demo test lint ui bench clean
+.PHONY: setup azurite demo test lint ui bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +21,16 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+$(AZURITE_STAMP): $(AZURITE)/package.json $(AZURITE)/package-lock.json
+	npm ci --prefix $(AZURITE) --no-audit --no-fund --loglevel=error
+	touch $(AZURITE_STAMP)
+
+azurite: $(AZURITE_STAMP)
+
 demo: setup
 	$(BIN)/footfall demo
 
-test: setup
+test: setup azurite
 	$(BIN)/python -m pytest
 
 lint: setup
@@ -35,4 +45,4 @@ bench: setup
 	$(BIN)/python bench/faces.py
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs
+	rm -rf $(VENV) dbt_project/target dbt_project/logs $(AZURITE)/node_modules

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edge_runtime.cli import add_edge_commands
-from footfall.settings import data_dir
+from footfall.settings import capture_blob_location, capture_dir, data_dir
 
 if TYPE_CHECKING:  # Dagster is imported only by the commands that need it
     from footfall_assets.materialize import MaterializeSummary
@@ -80,12 +80,20 @@ def cmd_materialize(args: argparse.Namespace) -> None:
 
 
 def _materialize(root: Path) -> MaterializeSummary:
-    if not (root / "capture").is_dir():
-        raise CliError(f"{root / 'capture'}: no capture folder (run `footfall simulate` first)")
+    # Settings first, before Dagster is imported: a bad FOOTFALL_CAPTURE_* is one line.
+    if capture_blob_location() is None and not capture_dir(root).is_dir():
+        raise CliError(f"{capture_dir(root)}: no capture folder (run `footfall simulate` first)")
+    from footfall_assets.definitions import configured_capture_storage
     from footfall_assets.instance import local_instance
     from footfall_assets.materialize import materialize_all
 
-    return materialize_all(root, local_instance(root), progress=lambda m: print(m, flush=True))
+    storage = configured_capture_storage(root)  # the local folder unless FOOTFALL_CAPTURE_*
+    return materialize_all(
+        root,
+        local_instance(root),
+        progress=lambda m: print(m, flush=True),
+        capture_storage=storage,
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

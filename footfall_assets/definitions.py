@@ -1,8 +1,9 @@
 """The Footfall code location: assets, checks, jobs, sensors and resources in one place.
 
-Resources point at the data directory (`$FOOTFALL_DATA_DIR`, else `./data`): the local Capture
-folder, the layout folder and the DuckDB warehouse. Tests build their own resources for a
-temporary directory with `build_resources`.
+Resources point at the data directory (`$FOOTFALL_DATA_DIR`, else `./data`): the Capture folder,
+the layout folder and the DuckDB warehouse. Capture files are read from a blob container instead
+when `FOOTFALL_CAPTURE_*` says so (`footfall.settings.capture_blob_location`). Tests build their
+own resources for a temporary directory with `build_resources`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from pathlib import Path
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
-from footfall.settings import capture_dir, data_dir, layouts_dir, warehouse_path
+from footfall.settings import (
+    capture_blob_location,
+    capture_dir,
+    data_dir,
+    layouts_dir,
+    warehouse_path,
+)
 from footfall_assets.assets.dbt import (
     DBT_EXECUTABLE,
     dbt_dimensions,
@@ -24,6 +31,7 @@ from footfall_assets.assets.layouts import store_layouts
 from footfall_assets.checks.accounting import every_raw_record_accounted_for
 from footfall_assets.jobs import hourly_ingest_job
 from footfall_assets.resources import (
+    CaptureStorage,
     DuckDBWarehouse,
     IngestSettings,
     LayoutFolder,
@@ -35,10 +43,29 @@ ASSETS = [store_layouts, raw_events, validated_events, dbt_dimensions, dbt_parti
 CHECKS = [every_raw_record_accounted_for]
 
 
-def build_resources(root: Path, ingest_settings: IngestSettings | None = None) -> dict:
-    """Resources for a data directory (local Capture folder, layouts, DuckDB warehouse)."""
+def configured_capture_storage(root: Path) -> CaptureStorage:
+    """The blob container `FOOTFALL_CAPTURE_*` names, else the local Capture folder of `root`.
+
+    Raises `footfall.settings.SettingsError` (one line naming the variable) when the
+    variables are set but do not describe a usable container.
+    """
+    location = capture_blob_location()
+    if location is None:
+        return LocalCaptureStorage(root=str(capture_dir(root)))
+    from footfall_assets.resources.blob_capture_storage import BlobCaptureStorage
+
+    return BlobCaptureStorage.at(location)
+
+
+def build_resources(
+    root: Path,
+    ingest_settings: IngestSettings | None = None,
+    capture_storage: CaptureStorage | None = None,
+) -> dict:
+    """Resources for a data directory: Capture files (default: the local folder), layouts,
+    DuckDB warehouse."""
     return {
-        "capture_storage": LocalCaptureStorage(root=str(capture_dir(root))),
+        "capture_storage": capture_storage or LocalCaptureStorage(root=str(capture_dir(root))),
         "layout_folder": LayoutFolder(folder=str(layouts_dir(root))),
         "warehouse": DuckDBWarehouse(path=str(warehouse_path(root))),
         "ingest_settings": ingest_settings or IngestSettings(),
@@ -46,14 +73,18 @@ def build_resources(root: Path, ingest_settings: IngestSettings | None = None) -
     }
 
 
-def build_definitions(root: Path, ingest_settings: IngestSettings | None = None) -> Definitions:
+def build_definitions(
+    root: Path,
+    ingest_settings: IngestSettings | None = None,
+    capture_storage: CaptureStorage | None = None,
+) -> Definitions:
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
         jobs=[hourly_ingest_job],
         sensors=[capture_arrival_sensor],
-        resources=build_resources(root, ingest_settings),
+        resources=build_resources(root, ingest_settings, capture_storage),
     )
 
 
-defs = build_definitions(data_dir())
+defs = build_definitions(data_dir(), capture_storage=configured_capture_storage(data_dir()))

@@ -27,6 +27,7 @@ from footfall_assets.definitions import build_definitions
 from footfall_assets.ingest.partitioning import to_partition_key
 from footfall_assets.ingest.raw_load import index_files
 from footfall_assets.ingest.tables import ensure_tables
+from footfall_assets.resources import CaptureStorage
 
 INGEST_KEYS = [AssetKey("raw_events"), AssetKey("events"), AssetKey("quarantined_events")]
 
@@ -85,10 +86,14 @@ def materialize_all(
     root: Path,
     instance: DagsterInstance,
     progress: Callable[[str], None] = print,
+    capture_storage: CaptureStorage | None = None,
 ) -> MaterializeSummary:
-    """Materialize layouts, every hour with capture data, and the marts for `root`."""
+    """Materialize layouts, every hour with capture data, and the marts for `root`.
+
+    Capture files come from `capture_storage` (default: the local folder under `root`).
+    """
     started = time.monotonic()
-    defs = build_definitions(root)
+    defs = build_definitions(root, capture_storage=capture_storage)
     resources = defs.resources
     summary = MaterializeSummary()
     global_job = defs.resolve_implicit_global_asset_job_def()

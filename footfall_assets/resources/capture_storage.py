@@ -1,8 +1,8 @@
 """Capture storage: list and read Event Hubs Capture files, wherever they are kept.
 
 `CaptureStorage` is the interface the assets and the sensor use. `LocalCaptureStorage` reads the
-local folder the local sink (or a copy of a Capture container) writes; a blob-storage
-implementation plugs in behind the same three methods.
+local folder the local sink (or a copy of a Capture container) writes; `BlobCaptureStorage`
+(`blob_capture_storage.py`) reads a Blob Storage / ADLS Gen2 container behind the same methods.
 
 Listing never walks all history: Capture paths are zero-padded dates, so lexical order is time
 order, and both a time window and "everything after this path" prune whole year/month/day/hour
@@ -24,6 +24,7 @@ from pydantic import Field
 from footfall.capture import CapturePath, parse_capture_path
 
 _LEVELS = 6  # {YYYY}/{MM}/{DD}/{HH}/{mm}/{ss}.avro below a partition folder
+_HOUR = 3  # depth of the {HH} folders below a partition folder
 
 
 @dataclass(frozen=True, order=True)
@@ -59,11 +60,11 @@ class CaptureStorage(ConfigurableResource, ABC):
 
     @abstractmethod
     def stat(self, path: str) -> CaptureFile:
-        """Size and modification time of one file."""
+        """Size and modification time of one file (`FileNotFoundError` when it is not there)."""
 
     @abstractmethod
     def read_bytes(self, path: str) -> bytes:
-        """The whole file."""
+        """The whole file (`FileNotFoundError` when it is not there)."""
 
     @abstractmethod
     def describe(self) -> str:
@@ -73,21 +74,35 @@ class CaptureStorage(ConfigurableResource, ABC):
         """The file on the local disk, when it is there (lets readers skip a copy)."""
         return None
 
+    def hour_files(self, hour: str) -> list[CaptureFile]:
+        """The Capture files in one hour folder (`{stream}/{YYYY}/{MM}/{DD}/{HH}`), any order.
+
+        This default lists each minute folder and stats each file; blob storage overrides it
+        with one flat listing that already carries sizes and times, so an hour costs one
+        request instead of one per minute folder and file.
+        """
+        files = []
+        for minute in self.list_dir(hour):
+            if minute.startswith("."):
+                continue
+            for name in self.list_dir(f"{hour}/{minute}"):
+                rel = f"{hour}/{minute}/{name}"
+                if parse_capture_path(rel) is not None:
+                    files.append(self.stat(rel))
+        return files
+
     # -- listing built on the primitives above ----------------------------------------------
 
     def files_between(self, start: datetime, end: datetime) -> list[CaptureFile]:
         """Files whose window starts in [start, end), over every stream."""
         out: list[CaptureFile] = []
+        streams = self.streams()
         hour = start.replace(minute=0, second=0, microsecond=0)
         while hour < end:
-            for stream in self.streams():
-                prefix = f"{stream}/{hour:%Y/%m/%d/%H}"
-                for minute in self.list_dir(prefix):
-                    for name in self.list_dir(f"{prefix}/{minute}"):
-                        rel = f"{prefix}/{minute}/{name}"
-                        parsed = parse_capture_path(rel)
-                        if parsed is not None and start <= parsed.window_start < end:
-                            out.append(self.stat(rel))
+            for stream in streams:
+                for file in self.hour_files(f"{stream}/{hour:%Y/%m/%d/%H}"):
+                    if start <= file.parsed.window_start < end:
+                        out.append(file)
             hour += timedelta(hours=1)
         return sorted(out)
 
@@ -107,16 +122,17 @@ class CaptureStorage(ConfigurableResource, ABC):
     def _walk(self, prefix: str, depth: int, cursor: list[str] | None) -> Iterator[CaptureFile]:
         names = sorted(n for n in self.list_dir(prefix) if not n.startswith("."))
         for name in names:
-            on_branch = cursor is not None and name == cursor[depth]
             if cursor is not None and name < cursor[depth]:
                 continue
+            on_branch = cursor is not None and name == cursor[depth]
             rel = f"{prefix}/{name}"
-            if depth == _LEVELS - 1:
-                if on_branch or parse_capture_path(rel) is None:
-                    continue  # the cursor file itself was already handled
-                yield self.stat(rel)
-            else:
+            if depth < _HOUR:
                 yield from self._walk(rel, depth + 1, cursor if on_branch else None)
+                continue
+            for file in sorted(self.hour_files(rel)):
+                # in the cursor's own hour, only what sorts after it (not the cursor file)
+                if not on_branch or file.path.split("/")[-2:] > cursor[-2:]:  # type: ignore[index]
+                    yield file
 
 
 class LocalCaptureStorage(CaptureStorage):

@@ -22,7 +22,7 @@ from dagster._core.storage.tags import (
 from footfall.simulate import simulate
 from footfall_assets.assets.dbt import dbt_dimensions, dbt_partitioned
 from footfall_assets.definitions import build_definitions, build_resources
-from footfall_assets.resources import IngestSettings
+from footfall_assets.resources import CaptureStorage, IngestSettings
 
 INGEST_KEYS = [AssetKey("raw_events"), AssetKey("events"), AssetKey("quarantined_events")]
 SETTINGS = IngestSettings(min_file_age_s=0)
@@ -30,15 +30,20 @@ SETTINGS = IngestSettings(min_file_age_s=0)
 
 @dataclass
 class Platform:
-    """A data directory with its code location and a throwaway Dagster instance."""
+    """A data directory with its code location and a throwaway Dagster instance.
+
+    Capture files come from `capture_storage` when given (a blob container), else from the
+    data directory's local capture folder.
+    """
 
     root: Path
     instance: DagsterInstance
     settings: IngestSettings = field(default_factory=lambda: SETTINGS)
+    capture_storage: CaptureStorage | None = None
 
     @property
     def defs(self):  # noqa: ANN201
-        return build_definitions(self.root, self.settings)
+        return build_definitions(self.root, self.settings, self.capture_storage)
 
     def tick(self, cursor: str | None) -> tuple[list, str | None, str | None]:
         """Evaluate the capture sensor once: (run requests, new cursor, skip reason)."""
@@ -48,7 +53,7 @@ class Platform:
             instance=self.instance,
             cursor=cursor,
             definitions=defs,
-            resources=build_resources(self.root, self.settings),
+            resources=build_resources(self.root, self.settings, self.capture_storage),
         )
         result = sensor.evaluate_tick(context)
         skip = result.skip_message
