@@ -26,6 +26,7 @@ from footfall_assets.assets.dbt import (
     dbt_partitioned,
     dbt_project,
 )
+from footfall_assets.assets.exports import delta_lake
 from footfall_assets.assets.ingest import raw_events, validated_events
 from footfall_assets.assets.layouts import store_layouts
 from footfall_assets.checks.accounting import every_raw_record_accounted_for
@@ -39,7 +40,14 @@ from footfall_assets.resources import (
 )
 from sensors.capture_arrival import capture_arrival_sensor
 
-ASSETS = [store_layouts, raw_events, validated_events, dbt_dimensions, dbt_partitioned]
+ASSETS = [
+    store_layouts,
+    raw_events,
+    validated_events,
+    dbt_dimensions,
+    dbt_partitioned,
+    delta_lake,
+]
 CHECKS = [every_raw_record_accounted_for]
 
 

@@ -2,7 +2,8 @@
 
 Order: layouts and dimensions first; then every hour that holds records gets its own
 ingestion run (so its checks are attributed to it); then one dbt run over the whole range of
-hours (dbt start-up costs seconds, so one invocation per hour would dominate).
+hours (dbt start-up costs seconds, so one invocation per hour would dominate); last the Delta
+export of the marts for Power BI.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dagster._core.storage.tags import (
 )
 
 from footfall_assets.assets.dbt import dbt_dimensions, dbt_partitioned
+from footfall_assets.assets.exports import DELTA_LAKE_KEY
 from footfall_assets.definitions import build_definitions
 from footfall_assets.ingest.partitioning import to_partition_key
 from footfall_assets.ingest.raw_load import index_files
@@ -146,5 +148,8 @@ def materialize_all(
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
     )
     summary.failed_checks += _check_failures(result)
+
+    progress("Delta export of the marts")
+    _run(global_job, instance, asset_selection=[DELTA_LAKE_KEY])
     summary.seconds = time.monotonic() - started
     return summary

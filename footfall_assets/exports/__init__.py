@@ -1,0 +1,1 @@
+"""Hand-off to Power BI / Fabric: the `marts` schema exported as Delta tables."""
