@@ -162,8 +162,11 @@ class _Reader:
                 self.i += 1
                 obj.properties[key.strip()] = value.strip() or self._expression(depth + 1)
             else:
-                obj.properties[text] = True
+                # A flag (`isHidden`), or a property object whose own flags are nested below it
+                # (`dataAccessOptions` with `legacyRedirects`): keep the nested lines as text.
                 self.i += 1
+                nested = self._expression(depth + 1)
+                obj.properties[text] = nested or True
         obj.children = self.objects(depth + 1)
         return obj
 

@@ -1,0 +1,1 @@
+"""Delta export of the marts and the Power BI model."""
