@@ -89,9 +89,7 @@ def test_every_contract_table_is_in_the_model(tables: dict[str, TmdlObject]) -> 
     assert [n for n in contract if n not in tables] == []
 
 
-def test_the_model_matches_the_warehouse(
-    tables: dict[str, TmdlObject], built_root: Path
-) -> None:
+def test_the_model_matches_the_warehouse(tables: dict[str, TmdlObject], built_root: Path) -> None:
     with duckdb.connect(str(built_root / "warehouse.duckdb"), read_only=True) as conn:
         built = warehouse_columns(conn)
     assert {"dim_store", "fact_footfall_hourly"} <= set(built)
