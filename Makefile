@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 AZURITE := tools/azurite
 AZURITE_STAMP := $(AZURITE)/node_modules/.installed-stamp
 
-.PHONY: setup azurite demo test lint ui bench clean
+.PHONY: setup azurite demo test lint ui bench powerbi clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/edge.py
 	$(BIN)/python bench/faces.py
+
+# Regenerate the Power BI project (powerbi/) from the contract, dbt docs and a scratch warehouse.
+powerbi: setup
+	$(BIN)/python tools/powerbi_model.py
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs $(AZURITE)/node_modules

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import tempfile
+import warnings
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -28,16 +29,19 @@ def scratch_warehouse(workdir: Path, progress: Callable[[str], None] = print) ->
     The model needs the marts' column types, which only a dbt build shows; a scratch build makes
     the generated files independent of whatever data a developer has locally.
     """
-    from dagster import DagsterInstance
+    # Dagster's beta/preview notices and job warnings are not the user's concern here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from dagster import DagsterInstance
 
-    from footfall.simulate import simulate
-    from footfall_assets.materialize import materialize_all
+        from footfall.simulate import simulate
+        from footfall_assets.materialize import materialize_all
 
-    root = workdir / "data"
-    progress(f"building a scratch warehouse in {root} (simulated store-day, all assets)")
-    simulate(root, stores=1, days=1, start=date(2026, 10, 6), seed=7, visitors_per_day=40)
-    with contextlib.redirect_stdout(io.StringIO()):
-        materialize_all(root, DagsterInstance.ephemeral(), progress=lambda _m: None)
+        root = workdir / "data"
+        progress(f"building a scratch warehouse in {root} (simulated store-day, all assets)")
+        simulate(root, stores=1, days=1, start=date(2026, 10, 6), seed=7, visitors_per_day=40)
+        with contextlib.redirect_stdout(io.StringIO()):
+            materialize_all(root, DagsterInstance.ephemeral(), progress=lambda _m: None)
     return root / "warehouse.duckdb"
 
 

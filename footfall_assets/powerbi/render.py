@@ -63,6 +63,14 @@ def _m_type(column: Column) -> str:
     }[column.data_type]
 
 
+def _as_text(table: Table, name: str) -> str:
+    """A key part as text, culture-independent (a date must read the same in every table)."""
+    column = table.column(name)
+    if column is not None and column.duckdb_type == "DATE":
+        return f'Date.ToText([{name}], [Format = "yyyy-MM-dd", Culture = "en-US"])'
+    return f"Text.From([{name}])"
+
+
 def _step(column: str) -> str:
     return "Add" + column.title().replace("_", "")
 
@@ -79,7 +87,7 @@ def partition_m(table: Table) -> str:
     for c in table.columns:
         if not c.derived_from:
             continue
-        parts = ", ".join(f"Text.From([{p}])" for p in c.derived_from)
+        parts = ", ".join(_as_text(table, p) for p in c.derived_from)
         nulls = " or ".join(f"[{p}] = null" for p in c.derived_from)
         steps[-1] += ","
         steps.append(

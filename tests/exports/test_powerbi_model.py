@@ -127,7 +127,7 @@ def test_relationships_join_facts_to_existing_dimension_columns(
             assert column in _columns(tables[table]), f"{rel.name}: {prop} {table}.{column}"
             ends.append((table, column))
         (fact, fcol), (dim, dcol) = ends
-        assert fact.startswith("fact_") and dim.startswith("dim_"), rel.name
+        assert not fact.startswith("dim_") and dim.startswith("dim_"), rel.name
         pairs.append((fact, fcol, dim, dcol))
     facts = [n for n in tables if n.startswith("fact_")]
     for fact in facts:
