@@ -44,6 +44,8 @@ def delta_lake(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> Ma
         )
     with warehouse.connect() as conn:
         exported = export_marts(conn, destinations)
+    if not exported:
+        context.log.warning(f"schema marts of {warehouse.path} has no tables: nothing exported")
     for e in exported:
         context.log.info(f"{e.table}: {e.rows} rows -> {e.destination} (version {e.version})")
     first = [e for e in exported if e.destination == destinations[0].label]
