@@ -36,18 +36,23 @@ from footfall_assets.partitions import HOURLY
 from footfall_assets.quality.gx_runner import Outcome
 from footfall_assets.resources import DuckDBWarehouse, QualitySettings
 
-_NOT_VALIDATED = ("partition_start", "capture_file", "sequence_number", "enqueued_time")
+# Ingest bookkeeping, and the heatmap's cell list (judged through `cells_vs_grid`).
+_NOT_VALIDATED = ("partition_start", "capture_file", "sequence_number", "enqueued_time", "cells")
 
 
 def load_events(
     conn: duckdb.DuckDBPyConnection, partition_start: datetime, event_type: str | None = None
 ) -> pd.DataFrame:
-    """One hour of `events` (optionally one event type) as pandas, ingest bookkeeping left out."""
+    """One hour of `events` (optionally one event type) as pandas, ingest bookkeeping left out,
+    plus the derived columns the plausibility expectations read."""
+    from footfall_assets.quality.events_suites import derived_columns_sql
+
     where = "partition_start = ?" + (" AND event_type = ?" if event_type else "")
     params: list = [naive_utc(partition_start)] + ([event_type] if event_type else [])
     exclude = ", ".join(_NOT_VALIDATED)
     return conn.execute(
-        f"SELECT * EXCLUDE ({exclude}) FROM {SCHEMA}.events WHERE {where} ORDER BY event_id",
+        f"""SELECT * EXCLUDE ({exclude}), {derived_columns_sql()}
+            FROM {SCHEMA}.events WHERE {where} ORDER BY event_id""",
         params,
     ).fetchdf()
 
@@ -99,17 +104,12 @@ def check_result(outcomes: Sequence[Outcome], rows: int) -> AssetCheckResult:
 def _validate(frame: pd.DataFrame, suite_of: str, start: datetime) -> AssetCheckResult:
     if frame.empty:  # nothing to judge; Great Expectations is not even imported
         return AssetCheckResult(passed=True, metadata={"rows": 0, "expectations": 0})
-    from footfall_assets.quality.events_suites import (
-        add_derived_columns,
-        event_type_suite,
-        partition_suite,
-    )
+    from footfall_assets.quality.events_suites import event_type_suite, partition_suite
     from footfall_assets.quality.gx_runner import validate
 
     if suite_of == "partition":
         suite = partition_suite(naive_utc(start))
     else:
-        frame = add_derived_columns(frame)
         suite = event_type_suite(suite_of)
     return check_result(validate(frame, suite), len(frame))
 
