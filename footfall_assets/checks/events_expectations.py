@@ -51,7 +51,7 @@ def load_events(
     params: list = [naive_utc(partition_start)] + ([event_type] if event_type else [])
     exclude = ", ".join(_NOT_VALIDATED)
     return conn.execute(
-        f"""SELECT * EXCLUDE ({exclude}), {derived_columns_sql()}
+        f"""SELECT * EXCLUDE ({exclude}), {derived_columns_sql(event_type)}
             FROM {SCHEMA}.events WHERE {where} ORDER BY event_id""",
         params,
     ).fetchdf()
@@ -68,6 +68,7 @@ def check_result(outcomes: Sequence[Outcome], rows: int) -> AssetCheckResult:
             "failing_rows": o.failing,
             "checked_rows": o.checked,
             "examples": o.examples,
+            "example_event_ids": o.example_ids,
             **({"error": o.error} if o.error else {}),
         }
         for o in failed

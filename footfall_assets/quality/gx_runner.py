@@ -29,6 +29,9 @@ class Outcome:
     checked: int
     failing: int
     examples: list[Any]
+    """A few failing values."""
+    example_ids: list[str]
+    """The identifying column (`event_id`) of a few failing rows."""
     error: str | None = None
 
     @property
@@ -55,8 +58,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def validate(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> list[Outcome]:
-    """Validate the whole frame against the suite; one outcome per expectation."""
+def validate(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, id_column: str = "event_id"
+) -> list[Outcome]:
+    """Validate the whole frame against the suite; one outcome per expectation, with examples
+    of failing values and the `id_column` of the rows that hold them."""
     context = _context()
     batch = (
         context.data_sources.add_pandas("events")
@@ -65,7 +71,12 @@ def validate(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> list[Outcome]:
         .get_batch(batch_parameters={"dataframe": frame})
     )
     result = batch.validate(
-        suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+        suite,
+        result_format={
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": EXAMPLES,
+            "unexpected_index_column_names": [id_column],
+        },
     )
     outcomes = []
     for r in result.results:
@@ -83,6 +94,11 @@ def validate(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> list[Outcome]:
                 failing=int(r.result.get("unexpected_count") or 0),
                 examples=[_plain(v) for v in r.result.get("partial_unexpected_list", [])][
                     :EXAMPLES
+                ],
+                example_ids=[
+                    str(row.get(id_column))
+                    for row in (r.result.get("partial_unexpected_index_list") or [])[:EXAMPLES]
+                    if isinstance(row, dict)
                 ],
                 error=str(r.exception_info.get("exception_message")) if raised else None,
             )
