@@ -191,7 +191,8 @@ def derived_columns_sql(event_type: str | None = None) -> str:
             - {s.column for s in (*COMMON_FIELDS, *event_fields(event_type))}
         )
         names = ", ".join(f"CASE WHEN \"{c}\" IS NOT NULL THEN '{c}' END" for c in others)
-        foreign = f"nullif(array_to_string(list_filter([{names}], lambda x: x IS NOT NULL), ','), '')"
+        set_names = f"list_filter([{names}], lambda x: x IS NOT NULL)"
+        foreign = f"nullif(array_to_string({set_names}, ','), '')"
     emotions = " + ".join(c.name for c in event_columns() if c.name.startswith("emotions_"))
     return (
         f"{foreign} AS foreign_fields, {emotions} AS emotions_sum, "
