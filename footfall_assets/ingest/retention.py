@@ -87,13 +87,14 @@ def purge_raw(
             ).fetchall()
         ]
         conn.execute(f"DELETE FROM {SCHEMA}.raw_events WHERE partition_start < ?", [start])
-        conn.executemany(
-            f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, NULL)",
-            [
-                [stamp, run_id, start, RAW_PARTITION, f"{p:%Y-%m-%dT%H:%M:%SZ}", n]
-                for p, n in purge.partitions
-            ],
-        )
+        if purge.partitions:
+            conn.executemany(
+                f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                [
+                    [stamp, run_id, start, RAW_PARTITION, f"{p:%Y-%m-%dT%H:%M:%SZ}", n]
+                    for p, n in purge.partitions
+                ],
+            )
     candidates = storage.files_before(purge.file_cutoff)
     try:
         for file in candidates:
