@@ -14,10 +14,19 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetMaterialization,
+    DagsterInstance,
+    build_sensor_context,
+)
 
 from footfall.contract.schema import EVENT_TYPES
 from footfall_assets.checks.events_expectations import check_result
+from footfall_assets.checks.freshness import hourly_mart_keys
+from footfall_assets.definitions import build_definitions
+from footfall_assets.partitions import HOURLY
 from footfall_assets.quality.events_suites import event_type_suite, partition_suite
 from footfall_assets.quality.gx_runner import validate
 from tests.pipeline.conftest import Platform, simulated
@@ -243,3 +252,56 @@ def test_partition_suite_bounds_event_time_to_the_hour() -> None:
     assert not outside.success and outside.failing == 1
     assert outside.example_ids == ["00000000-0000-4000-8000-000000000002"]
     assert all(o.success for label, o in outcomes.items() if "event_time" not in label)
+
+
+# -- freshness of the marts ----------------------------------------------------------------
+
+
+def _freshness_keys(defs) -> set:  # noqa: ANN001
+    return {k for k in defs.resolve_asset_graph().asset_check_keys if k.name == "freshness_check"}
+
+
+def _run_freshness(defs, instance: DagsterInstance) -> dict:  # noqa: ANN001
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection=set(), asset_check_selection=_freshness_keys(defs)
+    )
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return {e.asset_key: e for e in result.get_asset_check_evaluations()}
+
+
+def test_every_hourly_mart_has_a_freshness_check_taken_from_the_dbt_assets(tmp_path) -> None:  # noqa: ANN001
+    defs = build_definitions(tmp_path)
+    graph = defs.resolve_asset_graph()
+    hourly_marts = {
+        k
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).group_name == "marts" and graph.get(k).partitions_def == HOURLY
+    }
+    assert hourly_marts, "the dbt project defines hourly marts"
+    assert set(hourly_mart_keys()) == hourly_marts
+    assert {k.asset_key for k in _freshness_keys(defs)} == hourly_marts
+
+
+def _sensor_requests(defs, instance: DagsterInstance) -> set:  # noqa: ANN001
+    sensor = defs.get_sensor_def("mart_freshness_sensor")
+    tick = sensor.evaluate_tick(build_sensor_context(instance=instance, definitions=defs))
+    return {k for r in tick.run_requests or [] for k in (r.asset_check_keys or [])}
+
+
+def test_a_mart_is_overdue_until_it_is_updated(tmp_path) -> None:  # noqa: ANN001
+    defs = build_definitions(tmp_path)
+    instance = DagsterInstance.ephemeral()
+    mart = AssetKey(["marts", "fact_footfall_hourly"])
+    # the sensor evaluates every mart's freshness check on a fresh instance
+    assert _sensor_requests(defs, instance) == _freshness_keys(defs)
+
+    stale = _run_freshness(defs, instance)
+    assert not stale[mart].passed and stale[mart].severity == AssetCheckSeverity.WARN
+
+    instance.report_runless_asset_event(AssetMaterialization(mart, partition="2026-10-06-12:00"))
+    fresh = _run_freshness(defs, instance)
+    assert fresh[mart].passed
+    assert "dagster/last_updated_timestamp" in fresh[mart].metadata
+    assert all(not fresh[k].passed for k in stale if k != mart)
+    # a mart that just passed cannot be overdue before its window ends: not re-evaluated yet
+    assert mart not in {k.asset_key for k in _sensor_requests(defs, instance)}
