@@ -83,6 +83,15 @@ def _contract_expectations(spec: FieldSpec) -> list:
                 severity=CRITICAL,
             )
         )
+    longest = spec.max_length if spec.max_length is not None else spec.max_items
+    if longest is not None:  # strings by their length, lists by their length column
+        out.append(
+            gxe.ExpectColumnValuesToBeBetween(column=column, max_value=longest, severity=CRITICAL)
+            if column != spec.column
+            else gxe.ExpectColumnValueLengthsToBeBetween(
+                column=column, max_value=longest, severity=CRITICAL
+            )
+        )
     if spec.pattern is not None and spec.fmt != "date-time":  # timestamps are typed already
         out.append(
             gxe.ExpectColumnValuesToMatchRegex(column=column, regex=spec.pattern, severity=CRITICAL)

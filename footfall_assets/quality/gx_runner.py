@@ -50,11 +50,10 @@ def _context() -> gx.data_context.AbstractDataContext:
 
 
 def _plain(value: Any) -> Any:
-    """An example value as JSON-friendly text or number for Dagster metadata."""
+    """An example value as a JSON number or string for Dagster metadata (timestamps, numpy
+    scalars and the like as their text)."""
     if isinstance(value, float | int | str | bool) or value is None:
         return value
-    if isinstance(value, dict | list | tuple):
-        return str(value)
     return str(value)
 
 

@@ -209,7 +209,7 @@ class LocalCaptureStorage(CaptureStorage):
         """Unlink the file, then its minute/hour/day/month/year folders once they are empty."""
         target = self._abs(path)
         target.unlink(missing_ok=True)
-        stream_root = self._abs(CaptureFile(path, 0, datetime.now(UTC)).stream)
+        stream_root = self._abs(path.rsplit("/", _LEVELS)[0])
         folder = target.parent
         while folder != stream_root and folder.is_relative_to(stream_root):
             try:
