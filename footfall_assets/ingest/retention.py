@@ -50,6 +50,25 @@ class Purge:
         return sum(f.size for f in self.files)
 
 
+def purged_at(conn: duckdb.DuckDBPyConnection, partition_start: datetime) -> datetime | None:
+    """When retention removed this partition's raw records (None if it has not).
+
+    Such a partition cannot be rebuilt: its Capture files are gone too, so a rebuild would
+    replace its events with nothing. `raw_events` refuses it instead.
+    """
+    conn.execute(LOG_DDL)
+    # fetchall: DuckDB keeps a half-read result open, which blocks the connection's next use
+    rows = conn.execute(
+        f"SELECT max(removed_at) FROM {LOG_TABLE} WHERE kind = ? AND item = ?",
+        [RAW_PARTITION, _item(naive_utc(partition_start))],
+    ).fetchall()
+    return rows[0][0]
+
+
+def _item(partition_start: datetime) -> str:
+    return f"{partition_start:%Y-%m-%dT%H:%M:%SZ}"
+
+
 def file_cutoff(cutoff: datetime, settings: IngestSettings) -> datetime:
     """Files whose window starts before this feed only partitions before `cutoff`.
 
@@ -90,10 +109,7 @@ def purge_raw(
         if purge.partitions:
             conn.executemany(
                 f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                [
-                    [stamp, run_id, start, RAW_PARTITION, f"{p:%Y-%m-%dT%H:%M:%SZ}", n]
-                    for p, n in purge.partitions
-                ],
+                [[stamp, run_id, start, RAW_PARTITION, _item(p), n] for p, n in purge.partitions],
             )
     candidates = storage.files_before(purge.file_cutoff)
     try:

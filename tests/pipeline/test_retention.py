@@ -23,7 +23,7 @@ from footfall_assets.resources import IngestSettings, LocalCaptureStorage, Reten
 from footfall_assets.resources.blob_capture_storage import BlobCaptureStorage
 from tests.azurite import Azurite
 from tests.conftest import new_container
-from tests.pipeline.conftest import SETTINGS, Platform, simulated
+from tests.pipeline.conftest import INGEST_KEYS, SETTINGS, Platform, simulated
 from tests.pipeline.helpers import T0, capture_path, on_time, rel, spread, write_messages
 
 OLD_DAY = date(2026, 10, 1)
@@ -150,6 +150,19 @@ def test_retention_removes_old_raw_data_only_and_logs_it(two_days: Platform) -> 
     # a kept partition still rebuilds to the same events from its kept files
     events = counts_after["ingest.events"]
     platform.run_ingest(NEW_HOURS[0])
+    assert _counts(root)["ingest.events"] == events
+
+    # a purged partition refuses to be rebuilt instead of emptying its events
+    job = platform.defs.resolve_job_def("hourly_ingest")
+    refused = job.execute_in_process(
+        instance=platform.instance,
+        partition_key=OLD_HOURS[0],
+        asset_selection=INGEST_KEYS,
+        raise_on_error=False,
+    )
+    assert not refused.success
+    failure = refused.get_step_failure_events()[0]
+    assert "deleted by retention" in failure.step_failure_data.user_failure_data.description
     assert _counts(root)["ingest.events"] == events
 
 
