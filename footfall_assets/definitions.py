@@ -8,12 +8,16 @@ own resources for a temporary directory with `build_resources`.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
+from pydantic import ValidationError
 
 from footfall.settings import (
+    SettingsError,
     capture_blob_location,
     capture_dir,
     data_dir,
@@ -29,7 +33,9 @@ from footfall_assets.assets.dbt import (
 from footfall_assets.assets.exports import delta_lake
 from footfall_assets.assets.ingest import raw_events, validated_events
 from footfall_assets.assets.layouts import store_layouts
+from footfall_assets.assets.retention import retention_log
 from footfall_assets.checks.accounting import every_raw_record_accounted_for
+from footfall_assets.checks.events_expectations import EVENTS_EXPECTATION_CHECKS
 from footfall_assets.jobs import hourly_ingest_job
 from footfall_assets.resources import (
     CaptureStorage,
@@ -37,8 +43,12 @@ from footfall_assets.resources import (
     IngestSettings,
     LayoutFolder,
     LocalCaptureStorage,
+    QualitySettings,
+    RetentionSettings,
 )
 from sensors.capture_arrival import capture_arrival_sensor
+from sensors.freshness import MART_FRESHNESS_CHECKS, mart_freshness_sensor
+from sensors.retention import raw_retention_job, raw_retention_schedule
 
 ASSETS = [
     store_layouts,
@@ -47,8 +57,12 @@ ASSETS = [
     dbt_dimensions,
     dbt_partitioned,
     delta_lake,
+    retention_log,
 ]
-CHECKS = [every_raw_record_accounted_for]
+CHECKS = [every_raw_record_accounted_for, *EVENTS_EXPECTATION_CHECKS, *MART_FRESHNESS_CHECKS]
+JOBS = [hourly_ingest_job, raw_retention_job]
+SENSORS = [capture_arrival_sensor, mart_freshness_sensor]
+SCHEDULES = [raw_retention_schedule]
 
 
 def configured_capture_storage(root: Path) -> CaptureStorage:
@@ -65,18 +79,40 @@ def configured_capture_storage(root: Path) -> CaptureStorage:
     return BlobCaptureStorage.at(location)
 
 
+RETENTION_DAYS_ENV = "FOOTFALL_RETENTION_DAYS"
+
+
+def configured_retention(environ: Mapping[str, str] | None = None) -> RetentionSettings:
+    """`FOOTFALL_RETENTION_DAYS` when set (a whole number of days, at least 2), else 30 days.
+
+    Raises `SettingsError` naming the variable when the value is not usable.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(RETENTION_DAYS_ENV, "").strip()
+    if not raw:
+        return RetentionSettings()
+    try:
+        return RetentionSettings(raw_retention_days=raw)
+    except ValidationError as exc:
+        msg = exc.errors()[0]["msg"]
+        raise SettingsError(f"{RETENTION_DAYS_ENV}={raw!r}: {msg}") from None
+
+
 def build_resources(
     root: Path,
     ingest_settings: IngestSettings | None = None,
     capture_storage: CaptureStorage | None = None,
+    retention_settings: RetentionSettings | None = None,
 ) -> dict:
     """Resources for a data directory: Capture files (default: the local folder), layouts,
-    DuckDB warehouse."""
+    DuckDB warehouse, and the ingest, quality and retention settings."""
     return {
         "capture_storage": capture_storage or LocalCaptureStorage(root=str(capture_dir(root))),
         "layout_folder": LayoutFolder(folder=str(layouts_dir(root))),
         "warehouse": DuckDBWarehouse(path=str(warehouse_path(root))),
         "ingest_settings": ingest_settings or IngestSettings(),
+        "quality_settings": QualitySettings(),
+        "retention_settings": retention_settings or RetentionSettings(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
 
@@ -85,14 +121,20 @@ def build_definitions(
     root: Path,
     ingest_settings: IngestSettings | None = None,
     capture_storage: CaptureStorage | None = None,
+    retention_settings: RetentionSettings | None = None,
 ) -> Definitions:
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[hourly_ingest_job],
-        sensors=[capture_arrival_sensor],
-        resources=build_resources(root, ingest_settings, capture_storage),
+        jobs=JOBS,
+        sensors=SENSORS,
+        schedules=SCHEDULES,
+        resources=build_resources(root, ingest_settings, capture_storage, retention_settings),
     )
 
 
-defs = build_definitions(data_dir(), capture_storage=configured_capture_storage(data_dir()))
+defs = build_definitions(
+    data_dir(),
+    capture_storage=configured_capture_storage(data_dir()),
+    retention_settings=configured_retention(),
+)

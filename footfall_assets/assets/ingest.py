@@ -5,6 +5,7 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -15,6 +16,7 @@ from footfall_assets.assets.metadata import OWNER, preview, table_schema
 from footfall_assets.ingest.classify import build_events_partition
 from footfall_assets.ingest.partitioning import naive_utc
 from footfall_assets.ingest.raw_load import load_raw_partition
+from footfall_assets.ingest.retention import purged_at
 from footfall_assets.ingest.tables import ensure_tables
 from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import CaptureStorage, DuckDBWarehouse, IngestSettings
@@ -50,6 +52,13 @@ def raw_events(
     hour = context.partition_time_window.start
     with warehouse.connect() as conn:
         ensure_tables(conn)
+        removed = purged_at(conn, hour)
+        if removed is not None:
+            raise Failure(
+                f"partition {context.partition_key}: its raw data was deleted by retention on "
+                f"{removed:%Y-%m-%d %H:%M} UTC (see ingest.retention_log); its events and marts "
+                "are kept, and rebuilding it would replace them with nothing"
+            )
         result = load_raw_partition(conn, capture_storage, ingest_settings, hour)
         for bad in result.damaged:
             context.log.warning(

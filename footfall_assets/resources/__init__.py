@@ -7,6 +7,8 @@ from footfall_assets.resources.capture_storage import (
 )
 from footfall_assets.resources.ingest_settings import IngestSettings
 from footfall_assets.resources.layout_folder import LayoutFolder
+from footfall_assets.resources.quality_settings import QualitySettings
+from footfall_assets.resources.retention_settings import RetentionSettings
 from footfall_assets.resources.warehouse import DuckDBWarehouse
 
 __all__ = [
@@ -16,4 +18,6 @@ __all__ = [
     "IngestSettings",
     "LayoutFolder",
     "LocalCaptureStorage",
+    "QualitySettings",
+    "RetentionSettings",
 ]

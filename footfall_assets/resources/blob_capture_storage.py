@@ -17,6 +17,7 @@ be listed as blobs of their own, so folder names are de-duplicated.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -124,6 +125,12 @@ class BlobCaptureStorage(CaptureStorage):
             return blob.download_blob().readall()
         except ResourceNotFoundError:
             raise FileNotFoundError(f"{path}: no such blob in {self.describe()}") from None
+
+    def delete(self, path: str) -> None:
+        # Blob storage has no folders to tidy: a prefix disappears with its last blob.
+        blob = self.client().get_blob_client(self.location.blob_name(path))
+        with suppress(ResourceNotFoundError):
+            blob.delete_blob()
 
     def describe(self) -> str:
         return self.location.describe(self.client())

@@ -70,6 +70,10 @@ class CaptureStorage(ConfigurableResource, ABC):
     def describe(self) -> str:
         """Where the files are, for metadata and logs."""
 
+    @abstractmethod
+    def delete(self, path: str) -> None:
+        """Remove one file (retention); a file already gone is not an error."""
+
     def local_path(self, path: str) -> Path | None:
         """The file on the local disk, when it is there (lets readers skip a copy)."""
         return None
@@ -105,6 +109,34 @@ class CaptureStorage(ConfigurableResource, ABC):
                         out.append(file)
             hour += timedelta(hours=1)
         return sorted(out)
+
+    def files_before(self, cutoff: datetime) -> list[CaptureFile]:
+        """Files whose window starts before `cutoff`, over every stream, oldest first.
+
+        Retention calls this daily over a history that only grows, so it lists only folders
+        that start before the cutoff: a year, month, day or hour folder that begins at or after
+        it is never opened.
+        """
+        out: list[CaptureFile] = []
+        for stream in self.streams():
+            out.extend(self._walk_before(stream, [], cutoff))
+        return out
+
+    def _walk_before(self, prefix: str, parts: list[int], cutoff: datetime) -> list[CaptureFile]:
+        if len(parts) == _HOUR + 1:
+            return sorted(f for f in self.hour_files(prefix) if f.parsed.window_start < cutoff)
+        out: list[CaptureFile] = []
+        for name in sorted(n for n in self.list_dir(prefix) if n.isdigit()):
+            folder = [*parts, int(name)]
+            try:
+                # year, month, day, hour: a missing month or day is the first one
+                begins = datetime(*folder, *[1] * (3 - len(folder)), tzinfo=UTC)
+            except ValueError:  # not a date folder (month 13...): not Capture's, not ours
+                continue
+            if begins >= cutoff:
+                break  # names are zero-padded: every later folder starts later still
+            out.extend(self._walk_before(f"{prefix}/{name}", folder, cutoff))
+        return out
 
     def all_files(self) -> list[CaptureFile]:
         """Every Capture file, stream by stream, oldest first (for full rebuilds)."""
@@ -172,6 +204,19 @@ class LocalCaptureStorage(CaptureStorage):
 
     def local_path(self, path: str) -> Path | None:
         return self._abs(path)
+
+    def delete(self, path: str) -> None:
+        """Unlink the file, then its minute/hour/day/month/year folders once they are empty."""
+        target = self._abs(path)
+        target.unlink(missing_ok=True)
+        stream_root = self._abs(path.rsplit("/", _LEVELS)[0])
+        folder = target.parent
+        while folder != stream_root and folder.is_relative_to(stream_root):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone): stop climbing
+                break
+            folder = folder.parent
 
     def describe(self) -> str:
         return f"local folder {self.root}"

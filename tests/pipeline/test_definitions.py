@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
+from footfall.contract.schema import EVENT_TYPES
 from footfall_assets.definitions import build_definitions
 from footfall_assets.partitions import HOURLY
 
@@ -31,6 +32,7 @@ def test_asset_keys(tmp_path: Path) -> None:
         "marts/dim_store",
         "marts/fact_footfall_hourly",
         "exports/delta_lake",
+        "retention_log",
     }
 
 
@@ -71,6 +73,29 @@ def test_dbt_tests_show_as_asset_checks(tmp_path: Path) -> None:
         in checks
     )
     assert any(c.startswith("marts/dim_store:unique_dim_store_store_id") for c in checks)
+
+
+def test_quality_checks_on_events_and_freshness_on_the_marts(tmp_path: Path) -> None:
+    graph = _graph(tmp_path)
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys}
+    for event_type in EVENT_TYPES:
+        assert f"events:{event_type}_expectations" in checks
+    assert {"events:partition_expectations", "events:quarantine_share"} <= checks
+    assert "marts/fact_footfall_hourly:freshness_check" in checks
+    # partitioned checks share the asset's partitions, so a run checks only its own hour
+    for key in graph.asset_check_keys:
+        if key.asset_key == AssetKey("events"):
+            assert graph.get(key).partitions_def == HOURLY, key
+
+
+def test_retention_runs_daily_and_freshness_is_watched(tmp_path: Path) -> None:
+    defs = build_definitions(tmp_path)
+    schedule = defs.get_schedule_def("raw_retention_schedule")
+    assert schedule.cron_schedule == "30 3 * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.job_name == "raw_retention"
+    job = defs.resolve_job_def("raw_retention")
+    assert job.asset_layer.selected_asset_keys == {AssetKey("retention_log")}
+    assert defs.get_sensor_def("mart_freshness_sensor").default_status.value == "RUNNING"
 
 
 def test_every_asset_is_described_and_owned(tmp_path: Path) -> None:
