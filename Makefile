@@ -30,6 +30,9 @@ azurite: $(AZURITE_STAMP)
 demo: setup
 	$(BIN)/footfall demo
 
+test-slow: setup azurite
+	$(BIN)/python -m pytest -m slow
+
 test: setup azurite
 	$(BIN)/python -m pytest
 
