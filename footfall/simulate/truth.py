@@ -116,7 +116,9 @@ class GroundTruth:
                     "to_version": c.plan.layout_version,
                     "effective_local_date": c.effective.isoformat(),
                     "change": "display moved to the front of its camera view",
-                    "expected_effect": "more visits per day and a higher engagement rate",
+                    "expected_effect": (
+                        "a larger share of visitors stop (reach) and a higher engagement rate"
+                    ),
                 }
                 for c in self._changes
             ],
