@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import numpy as np
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetCheckSeverity, DagsterInstance
 
 from footfall.layout import load_layouts
 from footfall_assets.assets.dbt import dbt_project
@@ -436,3 +436,48 @@ def test_k_is_a_dbt_var(chain: Chain, tmp_path: Path) -> None:
         for t in chain.truth["demographics_daily"]
     )
     assert rows == truth
+
+
+def test_a_visit_to_an_unknown_zone_is_a_warning_check_with_its_count(chain: Chain) -> None:
+    """Runs last: adds one zone visit for a zone no layout has, rebuilds its hour, then undoes it.
+
+    The numbers stay right (the visit is counted, not engaged), and the missing dimension row
+    shows in Dagster as a failed WARN check carrying the failing row count; the run succeeds.
+    """
+    hour = "2026-10-25-13:00"
+    insert = """
+        INSERT INTO ingest.events BY NAME
+        SELECT TIMESTAMP '2026-10-25 13:00:00' AS partition_start, 1 AS schema_version,
+               'a6f1b0c2-0000-4000-8000-000000000001' AS event_id, 'zone_visit' AS event_type,
+               TIMESTAMP '2026-10-25 13:30:00' AS event_time, 'store-001' AS store_id,
+               'cam-floor-1' AS camera_id, 'edge-store-001-cam-floor-1' AS device_id,
+               '2026-10-25' AS layout_version, 'ghost-zone' AS zone_id,
+               'ffffffffffffffffffffffffffffffff' AS visitor_id,
+               TIMESTAMP '2026-10-25 13:29:00' AS enter_time,
+               TIMESTAMP '2026-10-25 13:30:00' AS exit_time, 60.0 AS dwell_s,
+               'injected-by-test' AS capture_file, 0 AS sequence_number"""
+    with duckdb.connect(str(chain.warehouse)) as conn:
+        conn.execute(insert)
+    try:
+        result = chain.platform.run_dbt_range(hour, hour)
+        ghost = chain.query(
+            "SELECT visits, engaged_visits FROM marts.fact_zone_dwell_hourly "
+            "WHERE zone_id = 'ghost-zone'"
+        )
+        assert ghost == [(1, 0)]
+        failed = {
+            e.check_name: e
+            for e in result.get_asset_check_evaluations()
+            if e.asset_key.to_user_string() == "marts/fact_zone_dwell_hourly" and not e.passed
+        }
+        (name,) = failed
+        assert name.startswith("has_dimension_row")
+        assert failed[name].severity == AssetCheckSeverity.WARN
+        assert failed[name].metadata["dagster_dbt/failed_row_count"].value == 1
+    finally:
+        with duckdb.connect(str(chain.warehouse)) as conn:
+            conn.execute("DELETE FROM ingest.events WHERE capture_file = 'injected-by-test'")
+        chain.platform.run_dbt_range(hour, hour)
+    assert chain.query(
+        "SELECT count(*) FROM marts.fact_zone_dwell_hourly WHERE zone_id = 'ghost-zone'"
+    ) == [(0,)]
