@@ -85,7 +85,7 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
     )
     if summary.failed_checks:
         print(f"failed checks: {', '.join(sorted(set(summary.failed_checks)))}")
-    print(f"warehouse: {warehouse} (schema marts: dim_store, fact_footfall_hourly)")
+    print(f"warehouse: {warehouse} (schema marts: the star schema and rpt_layout_change_impact)")
     print(f"Delta tables: {root / 'lake'} (Power BI: open powerbi/Footfall.pbip, set LakeLocation)")
     print(
         f"Dagster UI: DAGSTER_HOME={dagster_home(root)} FOOTFALL_DATA_DIR={root} "

@@ -3,7 +3,8 @@
 A visitor crosses the entrance line inward, walks through the entrance zone, browses one to five
 aisles and displays (displays attract a little more), goes to the checkout about half the time,
 walks back through the entrance zone and crosses the line outward. Dwell times are log-normal;
-about a third of display visits are pass-bys shorter than the display's `min_dwell_s`. A visit
+about a third of display visits are pass-bys shorter than the display's `min_dwell_s` (a display
+a layout change featured draws about three times the visitors and a tenth are pass-bys). A visit
 that would run past closing is compressed so the visitor leaves 30 s before the doors close.
 """
 
@@ -20,6 +21,9 @@ _STOP_COUNTS = (1, 2, 3, 4, 5)
 _STOP_WEIGHTS = (30, 30, 20, 12, 8)
 _DISPLAY_ATTRACTION = 1.3
 _PASS_BY_SHARE = 0.3
+# A display a layout change moved to the front: far more visitors stop, fewer just pass by.
+_FEATURED_ATTRACTION = 4.0
+_FEATURED_PASS_BY_SHARE = 0.1
 _CHECKOUT_SHARE = 0.5
 _LEAVE_BEFORE_CLOSE_MS = 30 * SECOND_MS
 _MAX_DWELL_S = {"aisle": 900.0, "display": 600.0, "checkout": 1200.0}
@@ -89,7 +93,11 @@ def _browse(plan: StorePlan, rnd: random.Random) -> list[int]:
     count = min(rnd.choices(_STOP_COUNTS, _STOP_WEIGHTS)[0], len(plan.floor_zones))
     keyed = []
     for zone in plan.floor_zones:
-        weight = _DISPLAY_ATTRACTION if plan.zones[zone].type == "display" else 1.0
+        spec = plan.zones[zone]
+        if spec.featured:
+            weight = _FEATURED_ATTRACTION
+        else:
+            weight = _DISPLAY_ATTRACTION if spec.type == "display" else 1.0
         keyed.append((rnd.random() ** (1.0 / weight), zone))
     keyed.sort(reverse=True)
     return [zone for _, zone in keyed[:count]]
@@ -97,7 +105,7 @@ def _browse(plan: StorePlan, rnd: random.Random) -> list[int]:
 
 def _dwell_s(zone: ZoneSpec, rnd: random.Random) -> float:
     if zone.type == "display":
-        if rnd.random() < _PASS_BY_SHARE:
+        if rnd.random() < (_FEATURED_PASS_BY_SHARE if zone.featured else _PASS_BY_SHARE):
             return rnd.uniform(0.4, 0.9 * zone.min_dwell_s)
         dwell = zone.min_dwell_s + rnd.lognormvariate(math.log(10.0), 0.8)
     elif zone.type == "checkout":

@@ -41,6 +41,31 @@ _CHECKOUT_MIN_DWELL_S = 5.0
 
 def build_layout(profile: StoreProfile, version: date, seed: int, index: int) -> StoreLayout:
     """The layout of one store, effective from `version`."""
+    return StoreLayout.model_validate(_layout_data(profile, version, seed, index))
+
+
+def build_relayout(
+    profile: StoreProfile, version: date, seed: int, index: int
+) -> tuple[StoreLayout, str]:
+    """A second layout version of a store, and the id of the display that changed.
+
+    The store's first display is moved to the front of its camera's view (the column nearest
+    the entrance) and re-signed; it keeps its zone id, product and `min_dwell_s`, so the
+    before/after comparison is of the same display in a new place.
+    """
+    data = _layout_data(profile, version, seed, index)
+    for camera in data["cameras"][1:]:
+        displays = [z for z in camera["zones"] if z["type"] == "display"]
+        if not displays:
+            continue
+        moved = {**displays[0], "name": f"{displays[0]['name']} (moved to the front)"}
+        others = [z for z in camera["zones"] if z["id"] != moved["id"]]
+        camera["zones"] = _side_by_side([moved, *others])
+        return StoreLayout.model_validate(data), moved["id"]
+    raise RuntimeError(f"{profile.store_id}: layout has no display to move")
+
+
+def _layout_data(profile: StoreProfile, version: date, seed: int, index: int) -> dict[str, Any]:
     rng = stream(seed, "layout", index)
     floor_zones = [
         *_aisles(int(rng.integers(1, 4))),
@@ -54,19 +79,23 @@ def build_layout(profile: StoreProfile, version: date, seed: int, index: int) ->
         {"id": f"cam-floor-{n}", "zones": _side_by_side(zones)}
         for n, zones in enumerate(groups, start=1)
     ]
-    data = {
+    return {
         "store": {"id": profile.store_id, "name": profile.name, "timezone": profile.timezone},
         "layout_version": version.isoformat(),
         "cameras": cameras,
     }
-    return StoreLayout.model_validate(data)
 
 
-def write_layouts(folder: Path, layouts: list[StoreLayout]) -> None:
-    """Write `{store_id}.yaml` per layout, after checking it parses back to the same layout."""
+def write_layouts(folder: Path, layouts: list[StoreLayout], *, versioned: bool = False) -> None:
+    """Write each layout after checking it parses back to the same layout.
+
+    A store's first layout is `{store_id}.yaml`; a later version (`versioned`) is
+    `{store_id}@{layout_version}.yaml`, next to it, as staff would add one for a layout change.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for layout in layouts:
-        path = folder / f"{layout.store.id}.yaml"
+        suffix = f"@{layout.layout_version.isoformat()}" if versioned else ""
+        path = folder / f"{layout.store.id}{suffix}.yaml"
         text = layout.to_yaml()
         if parse_layout(text, str(path)) != layout:
             raise RuntimeError(f"{path}: generated layout does not round-trip")

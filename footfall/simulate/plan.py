@@ -27,6 +27,8 @@ class ZoneSpec:
     camera_id: str
     min_dwell_s: float
     box: Box
+    featured: bool = False
+    """A display given a better place by a layout change: it draws more, and fewer pass-bys."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,19 @@ class StorePlan:
 
 
 def make_plan(
-    profile: StoreProfile, layout: StoreLayout, seed: int, index: int, start_ms: int
+    profile: StoreProfile,
+    layout: StoreLayout,
+    seed: int,
+    index: int,
+    start_ms: int,
+    featured: str | None = None,
 ) -> StorePlan:
-    """Resolve a layout; its devices booted 1-72 h before `start_ms` (the simulation start)."""
+    """Resolve a layout; its devices booted 1-72 h before `start_ms` (the simulation start).
+
+    `featured` names a display that a layout change has moved somewhere more prominent.
+    """
     zones = tuple(
-        ZoneSpec(z.id, z.type, cam.id, z.min_dwell_s, _box(z))
+        ZoneSpec(z.id, z.type, cam.id, z.min_dwell_s, _box(z), z.id == featured)
         for cam in layout.cameras
         for z in cam.zones
     )

@@ -16,13 +16,13 @@ from footfall.capture.writer import CaptureWriter
 from footfall.settings import capture_dir, layouts_dir
 from footfall.simulate.delivery import OrderedDelivery
 from footfall.simulate.ids import IdSource
-from footfall.simulate.layouts import build_layout, write_layouts
+from footfall.simulate.layouts import build_layout, build_relayout, write_layouts
 from footfall.simulate.plan import StorePlan, make_plan
 from footfall.simulate.storeday import simulate_store_day
 from footfall.simulate.stores import make_stores
 from footfall.simulate.streams import stream
 from footfall.simulate.transport import transmit
-from footfall.simulate.truth import GroundTruth
+from footfall.simulate.truth import GroundTruth, LayoutChange
 
 Progress = Callable[[str], None]
 
@@ -72,15 +72,18 @@ def simulate(
     say = progress or (lambda _message: None)
     data_dir = Path(data_dir)
     plans = _prepare_stores(data_dir, stores, start, seed)
+    change = _prepare_layout_change(data_dir, plans[0], start, days, seed)
     say(f"wrote {stores} store layouts to {layouts_dir(data_dir)}")
 
-    truth = GroundTruth(plans)
+    truth = GroundTruth(plans, [change] if change else [])
     good = bad = 0
     with CaptureWriter(capture_dir(data_dir), partition_count=partition_count) as writer:
         delivery = OrderedDelivery(writer)
         for d in range(days):
             day = start + timedelta(days=d)
             for i, plan in enumerate(plans):
+                if i == 0 and change is not None and day >= change.effective:
+                    plan = change.plan
                 events = simulate_store_day(
                     plan, day, seed=seed, store=i, day_index=d, visitors_per_day=visitors_per_day
                 )
@@ -133,6 +136,25 @@ def _prepare_stores(data_dir: Path, count: int, start: date, seed: int) -> list[
         make_plan(p, layout, seed, i, p.midnight_ms(start))
         for i, (p, layout) in enumerate(zip(profiles, layouts, strict=True))
     ]
+
+
+def _prepare_layout_change(
+    data_dir: Path, before: StorePlan, start: date, days: int, seed: int
+) -> LayoutChange | None:
+    """The first store gets a second layout half-way through a run of two days or more.
+
+    One display moves to the front of the store from that day (its new layout file is written
+    next to the first), and shoppers react to it, so the platform's before/after comparison of
+    that display has a real effect to find.
+    """
+    if days < 2:
+        return None
+    effective = start + timedelta(days=days // 2)
+    profile = before.profile
+    layout, display = build_relayout(profile, effective, seed, 0)
+    write_layouts(layouts_dir(data_dir), [layout], versioned=True)
+    plan = make_plan(profile, layout, seed, 0, profile.midnight_ms(start), featured=display)
+    return LayoutChange(before, plan, effective, display)
 
 
 def _check(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,23 @@ POLICY = (
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+@dataclass(frozen=True)
+class LayoutChange:
+    """A store's second layout version: from `effective` (a local date) it runs on `plan`."""
+
+    before: StorePlan
+    plan: StorePlan
+    effective: date
+    display: str
+    """The display that moved (same zone id in both versions)."""
+
+
 class GroundTruth:
     """Accumulates the truth store-day by store-day; `write` renders truth.json."""
 
-    def __init__(self, plans: list[StorePlan]) -> None:
+    def __init__(self, plans: list[StorePlan], changes: list[LayoutChange] | None = None) -> None:
         self._plans = {p.store_id: p for p in plans}
+        self._changes = changes or []
         self._generated: Counter[str] = Counter()
         self._accepted: Counter[str] = Counter()
         self._footfall: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0])
@@ -86,13 +99,29 @@ class GroundTruth:
                     "name": p.profile.name,
                     "timezone": p.profile.timezone,
                     "layout_version": p.layout_version,
+                    "layout_versions": [p.layout_version]
+                    + [c.plan.layout_version for c in self._changes if c.plan.store_id == s],
                     "opening_hours": {
                         day: f"{h[0]:02d}:00-{h[1]:02d}:00" if h else None
                         for day, h in zip(_WEEKDAYS, p.profile.hours, strict=True)
                     },
                 }
-                for p in self._plans.values()
+                for s, p in self._plans.items()
             },
+            "layout_changes": [
+                {
+                    "store_id": c.plan.store_id,
+                    "zone_id": c.display,
+                    "from_version": c.before.layout_version,
+                    "to_version": c.plan.layout_version,
+                    "effective_local_date": c.effective.isoformat(),
+                    "change": "display moved to the front of its camera view",
+                    "expected_effect": (
+                        "a larger share of visitors stop (reach) and a higher engagement rate"
+                    ),
+                }
+                for c in self._changes
+            ],
             "capture": capture,
             "good_events": {
                 "generated": sum(self._generated.values()),

@@ -20,6 +20,28 @@ def _graph(tmp_path: Path):  # noqa: ANN202
     return build_definitions(tmp_path).resolve_asset_graph()
 
 
+DIMENSIONS = {"marts/dim_store", "marts/dim_zone", "marts/dim_date"}
+FACTS = {
+    "marts/fact_footfall_hourly",
+    "marts/fact_occupancy_15min",
+    "marts/fact_zone_dwell_hourly",
+    "marts/fact_display_engagement_daily",
+    "marts/fact_demographics_daily",
+    "marts/fact_sentiment_hourly",
+    "marts/fact_device_health_hourly",
+    "marts/rpt_layout_change_impact",
+}
+STAGING = {
+    "staging/stg_line_crossings",
+    "staging/stg_zone_visits",
+    "staging/stg_face_observations",
+    "staging/stg_occupancy",
+    "staging/stg_heartbeats",
+    "staging/int_zone_visits",
+    "staging/int_face_observations",
+}
+
+
 def test_asset_keys(tmp_path: Path) -> None:
     keys = {k.to_user_string() for k in _graph(tmp_path).get_all_asset_keys()}
     assert keys == {
@@ -27,10 +49,10 @@ def test_asset_keys(tmp_path: Path) -> None:
         "raw_events",
         "events",
         "quarantined_events",
-        "staging/stg_line_crossings",
         "staging/stg_stores",
-        "marts/dim_store",
-        "marts/fact_footfall_hourly",
+        *STAGING,
+        *DIMENSIONS,
+        *FACTS,
         "exports/delta_lake",
         "retention_log",
     }
@@ -48,13 +70,7 @@ def test_lineage_from_raw_events_to_the_marts(tmp_path: Path) -> None:
 
 def test_partitioned_assets_share_the_hourly_partitions(tmp_path: Path) -> None:
     graph = _graph(tmp_path)
-    hourly = {
-        "raw_events",
-        "events",
-        "quarantined_events",
-        "staging/stg_line_crossings",
-        "marts/fact_footfall_hourly",
-    }
+    hourly = {"raw_events", "events", "quarantined_events", *STAGING, *FACTS}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if key.to_user_string() in hourly:

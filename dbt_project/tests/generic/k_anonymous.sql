@@ -1,0 +1,9 @@
+{#- No visible cell describes fewer than k visitors: a cell is either suppressed (measures
+    null) or has at least k visitors. -#}
+{% test k_anonymous(model, visitors_column, measures) %}
+select *
+from {{ model }}
+where (suppressed and ({{ visitors_column }} is not null
+        {% for m in measures %}or {{ m }} is not null {% endfor %}))
+   or (not suppressed and ({{ visitors_column }} is null or {{ visitors_column }} < {{ k_anonymity() }}))
+{% endtest %}
