@@ -65,6 +65,7 @@ def test_materialize_without_capture_data_names_the_folder(tmp_path: Path) -> No
     assert f"{tmp_path / 'capture'}: no capture folder" in lines[0]
 
 
+@pytest.mark.slow  # simulate + a whole materialize through Dagster and dbt (minutes)
 def test_simulate_then_materialize_builds_the_marts(tmp_path: Path) -> None:
     sim = run(
         "simulate",

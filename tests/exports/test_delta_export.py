@@ -26,6 +26,9 @@ from footfall_assets.exports.settings import (
 from tests.azurite import Azurite
 from tests.conftest import new_container
 
+# Builds whole simulated chains through Dagster and dbt (minutes): `make test-slow`, run by CI.
+pytestmark = pytest.mark.slow
+
 
 def export(root: Path):  # noqa: ANN201
     job = build_definitions(root).resolve_implicit_global_asset_job_def()

@@ -23,6 +23,9 @@ from footfall_assets.powerbi.render import FUNCTION, MODEL_DIR, PARAMETER, REPOR
 from footfall_assets.powerbi.spec import tmdl_type, warehouse_columns
 from footfall_assets.powerbi.tmdl import TmdlError, TmdlObject, read_definition, read_file
 
+# Builds whole simulated chains through Dagster and dbt (minutes): `make test-slow`, run by CI.
+pytestmark = pytest.mark.slow
+
 DEFINITION = POWERBI_DIR / MODEL_DIR / "definition"
 _COLUMN_REF = re.compile(r"('(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_]*)\[([^\]]+)\]")
 

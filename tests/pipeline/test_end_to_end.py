@@ -18,6 +18,9 @@ from dagster import DagsterInstance
 from footfall.capture import read_capture_file
 from tests.pipeline.conftest import Platform, simulated
 
+# Builds whole simulated chains through Dagster and dbt (minutes): `make test-slow`, run by CI.
+pytestmark = pytest.mark.slow
+
 
 def _tick_until_idle(platform: Platform) -> list:
     requests, cursor = [], None

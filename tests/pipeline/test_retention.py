@@ -26,6 +26,9 @@ from tests.conftest import new_container
 from tests.pipeline.conftest import INGEST_KEYS, SETTINGS, Platform, simulated
 from tests.pipeline.helpers import T0, capture_path, on_time, rel, spread, write_messages
 
+# Builds whole simulated chains through Dagster and dbt (minutes): `make test-slow`, run by CI.
+pytestmark = pytest.mark.slow
+
 OLD_DAY = date(2026, 10, 1)
 NEW_DAY = date(2026, 10, 10)
 OLD_HOURS = ["2026-10-01-12:00"]
