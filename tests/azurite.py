@@ -66,6 +66,7 @@ class Azurite:
 
     def requests(self, container: str) -> list[Request]:
         """Every request Azurite has logged for `container`, oldest first."""
+        self._wait_for_log()
         out = []
         for line in self.log.read_text(errors="replace").splitlines():
             m = _REQUEST.search(line)
@@ -82,6 +83,19 @@ class Azurite:
             )
             out.append(Request(m["method"], path, params, int(m["status"])))
         return out
+
+    def _wait_for_log(self, quiet_s: float = 0.3, limit_s: float = 5.0) -> None:
+        """Azurite writes its log asynchronously: a request answered a moment ago may not be in
+        the file yet. Wait until the file has not grown for `quiet_s` (at most `limit_s`)."""
+        deadline = time.monotonic() + limit_s
+        size, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now_size = self.log.stat().st_size if self.log.exists() else 0
+            if now_size != size:
+                size, quiet_since = now_size, time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                return
+            time.sleep(0.05)
 
     def list_requests(self, container: str) -> list[Request]:
         """The blob-listing requests (`comp=list` on the container) made for `container`."""
