@@ -41,7 +41,7 @@ from azure.eventhub.extensions.checkpointstoreblob import BlobCheckpointStore
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge_runtime.sinks.eventhub_settings import EventHubSettings
-from footfall.capture.blob import BlobLocation
+from footfall.capture.blob import BlobLocation, CapturePublishError
 from footfall.capture.hub_records import hub_record
 from footfall.capture.targets import CaptureTarget
 from footfall.capture.writer import CaptureWriter
@@ -89,6 +89,7 @@ class CaptureSummary:
     received: int = 0
     captured: int = 0
     skipped: int = 0
+    missing: int = 0
     files: int = 0
     last_sequence_numbers: dict[str, int] = field(default_factory=dict)
 
@@ -149,7 +150,7 @@ def run_capture(
         eventhub = properties["eventhub_name"]
         try:
             target.prepare(namespace, eventhub, len(partition_ids))
-        except (AzureError, OSError) as exc:
+        except (AzureError, OSError, CapturePublishError) as exc:
             raise CaptureError(f"cannot prepare {target.describe()}: {_first_line(exc)}") from None
         writer = CaptureWriter(
             target.root,
@@ -279,6 +280,7 @@ class _Consumer:
                 last_skipped = event  # landed before a crash moved the checkpoint past it
                 self.summary.skipped += 1
                 continue
+            self._check_continuity(p, state, event.sequence_number)
             record = hub_record(event)
             closed = self.writer.append(
                 record.body,
@@ -297,6 +299,19 @@ class _Consumer:
             state.pending += 1
         if last_skipped is not None:
             context.update_checkpoint(last_skipped)
+
+    def _check_continuity(self, p: int, state: _Partition, sequence_number: int) -> None:
+        """Say so when events between the last landed one and this one will never be read:
+        the hub dropped them (its retention ran out while the consumer was away), or landed
+        files were removed from the target behind the checkpoint."""
+        previous = state.last_pending.sequence_number if state.last_pending else state.landed
+        if previous is not None and sequence_number > previous + 1:
+            self.summary.missing += sequence_number - previous - 1
+            self.progress(
+                f"partition {p}: WARNING sequence numbers {previous + 1}-{sequence_number - 1} "
+                "are neither in the files nor coming from the event hub (past its retention, "
+                "or files removed behind the checkpoint)"
+            )
 
     def _on_close(self, context: PartitionContext, reason: CloseReason) -> None:
         p = int(context.partition_id)
