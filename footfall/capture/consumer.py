@@ -176,6 +176,9 @@ def run_capture(
 
 
 class _Consumer:
+    """The callbacks of one run: append each partition's events to the writer, land the files
+    it closes, and move the checkpoint behind them."""
+
     def __init__(
         self,
         writer: CaptureWriter,

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ import fastavro
 import pytest
 from azure.eventhub import EventData, EventHubProducerClient
 
+from edge_runtime.sinks.base import OutgoingMessage
 from edge_runtime.sinks.eventhub import EventHubSink
 from edge_runtime.sinks.eventhub_settings import EventHubSettings
 from footfall.capture import format_enqueued_time, parse_capture_path, read_capture
@@ -45,6 +47,7 @@ NAMESPACE = "127.0.0.1"  # the path's namespace for an endpoint addressed by IP
 # Fast enough for tests: a callback every 0.2 s, stop 1 s after every partition was read to
 # its end, a dead process's partitions taken over after 1 s.
 FAST = ["--max-wait-s", "0.2", "--stop-after-idle-s", "1", "--ownership-expiry-s", "1"]
+MALFORMED = b'{"event_id": \xff not json'  # not even UTF-8
 STORES = ["store-000", "store-001", "store-002"]  # partitions 3, 1, 3 of 4: 0 and 2 stay empty
 
 
@@ -66,21 +69,25 @@ def crossings(count: int, start: int = 0) -> list[LineCrossing]:
     ]
 
 
-def send(endpoint: EventHubEndpoint, events: list[LineCrossing]) -> None:
-    """Through the edge's own Event Hubs sink: one message per event, keyed by store."""
+def send(endpoint: EventHubEndpoint, events: list[LineCrossing]) -> list[bytes]:
+    """Through the edge's own Event Hubs sink: one message per event, keyed by store. Returns
+    the bodies sent."""
     sink = EventHubSink(EventHubSettings(connection_string=endpoint.connection_string))
     try:
         sink.send(events)
     finally:
         sink.close()
+    return [OutgoingMessage.of(e).body for e in events]
 
 
-def send_bursts(endpoint: EventHubEndpoint, bursts: int, size: int) -> None:
+def send_bursts(endpoint: EventHubEndpoint, bursts: int, size: int) -> list[bytes]:
     """Bursts more than a second apart: with `--window-s 1` each lands in its own files."""
+    bodies = []
     for n in range(bursts):
         if n:
             time.sleep(1.1)
-        send(endpoint, crossings(size, start=n * size))
+        bodies += send(endpoint, crossings(size, start=n * size))
+    return bodies
 
 
 @dataclass
@@ -103,7 +110,6 @@ class Capture:
         target: BlobLocation | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.azurite = azurite
         self.checkpoints = checkpoints
         self.data_dir = data_dir
         self.target = target
@@ -188,10 +194,13 @@ def landed(storage: CaptureStorage) -> list[Landed]:
     return files
 
 
-def assert_exactly_once(files: list[Landed], hub: list[ReceivedEvent], window_s: int) -> None:
-    """Per partition, the files in path order hold exactly the hub's events, in order; each
-    file is named for the window of its records, in the Capture layout."""
-    per_partition: dict[str, list[tuple]] = {}
+def assert_exactly_once(files: list[Landed], sent: list[bytes], window_s: int) -> dict[str, int]:
+    """Every body sent is in the files exactly once, and per partition the files in path order
+    hold sequence numbers 0, 1, 2, ... without a gap or a repeat (the hub numbers each
+    partition from 0); each file is named for the window of its records, in Capture's layout.
+    Returns the last sequence number per partition."""
+    sequence_numbers: dict[str, list[int]] = {}
+    bodies = []
     for file in files:
         parsed = parse_capture_path(file.path)
         assert parsed is not None and (parsed.namespace, parsed.eventhub) == (NAMESPACE, HUB)
@@ -200,27 +209,16 @@ def assert_exactly_once(files: list[Landed], hub: list[ReceivedEvent], window_s:
             enqueued = datetime.strptime(record["EnqueuedTimeUtc"], "%m/%d/%Y %I:%M:%S %p")
             window = _window(enqueued.replace(tzinfo=UTC), window_s)
             assert window == _window(parsed.window_start, window_s), file.path
-            per_partition.setdefault(str(parsed.partition), []).append(
-                (record["SequenceNumber"], record["Offset"], record["Body"])
-            )
-    expected: dict[str, list[tuple]] = {}
-    for event in hub:
-        expected.setdefault(event.partition_id, []).append(
-            (event.sequence_number, event.offset, event.body)
-        )
-    assert sorted(per_partition) == sorted(expected)
-    for partition, records in expected.items():
-        got = per_partition[partition]
-        assert [r[0] for r in got] == [r[0] for r in records], f"partition {partition}"
-        assert got == records, f"partition {partition}: offsets or bodies differ"
+            sequence_numbers.setdefault(str(parsed.partition), []).append(record["SequenceNumber"])
+            bodies.append(record["Body"])
+    for partition, numbers in sequence_numbers.items():
+        assert numbers == list(range(len(numbers))), f"partition {partition}: {numbers}"
+    assert Counter(bodies) == Counter(sent)
+    return {partition: numbers[-1] for partition, numbers in sequence_numbers.items()}
 
 
 def _window(ts: datetime, window_s: int) -> int:
     return int(ts.timestamp()) // window_s
-
-
-def last_per_partition(hub: list[ReceivedEvent]) -> dict[str, int]:
-    return {e.partition_id: e.sequence_number for e in hub}
 
 
 @pytest.fixture
@@ -243,56 +241,56 @@ def capture_blob(eventhub_endpoint, azurite, checkpoints, blob_location, tmp_pat
 
 
 def test_edge_events_land_in_the_local_folder_as_capture_files_the_platform_ingests(
-    capture_local: Capture, tmp_path: Path
+    capture_local: Capture,
 ) -> None:
-    events = crossings(60)
-    send(capture_local.endpoint, events)
+    sent = send(capture_local.endpoint, crossings(60))
     # Capture validates nothing: a body that is not even UTF-8 is captured as it came.
     producer = EventHubProducerClient.from_connection_string(
         capture_local.endpoint.connection_string
     )
     with producer:
         batch = producer.create_batch(partition_key="store-001")
-        bad = EventData(b'{"event_id": \xff not json')
+        bad = EventData(MALFORMED)
         bad.message_id = "not-an-event"
         batch.add(bad)
         producer.send_batch(batch)
+    sent.append(MALFORMED)
 
     run = capture_local.run()
     assert run.returncode == 0, run.stderr
-    hub = capture_local.endpoint.read_all()
+    files = landed(capture_local.storage())
+    last = assert_exactly_once(files, sent, window_s=300)
     assert run.summary == {
         "received": 61,
         "captured": 61,
         "skipped": 0,
         "missing": 0,
         "files": 2,
-        "last_sequence_numbers": last_per_partition(hub),
+        "last_sequence_numbers": last,
     }
-    files = landed(capture_local.storage())
-    assert_exactly_once(files, hub, window_s=300)
     assert {parse_capture_path(f.path).partition for f in files} == {1, 3}, "0 and 2 are empty"
     assert not (capture_local.data_dir / "capture" / NAMESPACE / HUB / "0").exists()
-    assert capture_local.checkpointed() == last_per_partition(hub)
+    assert capture_local.checkpointed() == last
 
-    # Every record carries the hub's own metadata, as Capture writes it.
-    by_seq = {(e.partition_id, e.sequence_number): e for e in hub}
+    # Every record carries the hub's own metadata, as Capture writes it (the hub read back
+    # by the real client is the reference).
+    hub = {(e.partition_id, e.sequence_number): e for e in capture_local.endpoint.read_all()}
+    assert len(hub) == len(sent)
     for file in files:
         partition = str(parse_capture_path(file.path).partition)
         for record in file.records:
-            sent = by_seq[(partition, record["SequenceNumber"])]
-            assert record["EnqueuedTimeUtc"] == format_enqueued_time(sent.enqueued_time)
-            assert record["SystemProperties"]["x-opt-partition-key"] == sent.partition_key
-            assert record["SystemProperties"]["message-id"] == sent.message_id
+            event = hub[(partition, record["SequenceNumber"])]
+            assert (record["Offset"], record["Body"]) == (event.offset, event.body)
+            assert record["EnqueuedTimeUtc"] == format_enqueued_time(event.enqueued_time)
+            assert record["SystemProperties"]["x-opt-partition-key"] == event.partition_key
+            assert record["SystemProperties"]["message-id"] == event.message_id
             assert not {"x-opt-sequence-number", "x-opt-offset", "x-opt-enqueued-time"} & set(
                 record["SystemProperties"]
             ), "top-level fields are not repeated in the map"
-            assert record["Properties"] == sent.properties
-    bodies = [r["Body"] for f in files for r in f.records]
-    assert b'{"event_id": \xff not json' in bodies
+            assert record["Properties"] == event.properties
 
     # The platform's real ingestion reads them: every event, and the bad body quarantined.
-    counts = _ingest(capture_local.data_dir, hub)
+    counts = _ingest(capture_local.data_dir, list(hub.values()))
     assert counts == {"events": 60, "quarantined": 1, "duplicates": 0}
 
 
@@ -328,7 +326,7 @@ def _ingest(data_dir: Path, hub: list[ReceivedEvent]) -> dict[str, int]:
 def test_to_a_container_and_on_from_the_checkpoints(capture_blob: Capture) -> None:
     """Run 1 lands what is there; run 2 starts from the checkpoints (receives only what is
     new), keeps run 1's blobs as they were, and lands the rest."""
-    send(capture_blob.endpoint, crossings(30))
+    sent = send(capture_blob.endpoint, crossings(30))
     first = capture_blob.run()
     assert first.returncode == 0, first.stderr
     assert first.summary["received"] == first.summary["captured"] == 30
@@ -337,21 +335,22 @@ def test_to_a_container_and_on_from_the_checkpoints(capture_blob: Capture) -> No
     assert len(etags) == 2
     assert capture_blob.checkpointed() == first.summary["last_sequence_numbers"]
 
-    send(capture_blob.endpoint, crossings(30, start=30))
+    sent += send(capture_blob.endpoint, crossings(30, start=30))
     second = capture_blob.run()
     assert second.returncode == 0, second.stderr
     assert second.summary["received"] == second.summary["captured"] == 30, "re-read old events"
     assert second.summary["skipped"] == 0
     assert {b.name: b.etag for b in client.list_blobs() if b.name in etags} == etags
 
-    hub = capture_blob.endpoint.read_all()
-    assert_exactly_once(landed(capture_blob.storage()), hub, window_s=300)
-    assert capture_blob.checkpointed() == last_per_partition(hub)
-    # The spool keeps only each partition's newest window, as a mirror of the container.
+    last = assert_exactly_once(landed(capture_blob.storage()), sent, window_s=300)
+    assert capture_blob.checkpointed() == second.summary["last_sequence_numbers"] == last
+    # What stays in the spool is a copy of the container's newest files, nothing unpublished.
     spool = capture_blob.data_dir / "capture-spool" / capture_blob.target.container
-    assert {p.relative_to(spool).as_posix() for p in spool.rglob("*.avro")} <= set(etags) | {
-        b.name for b in client.list_blobs()
-    }
+    kept = list(spool.rglob("*.avro"))
+    assert kept
+    for path in kept:
+        blob = client.download_blob(path.relative_to(spool).as_posix()).readall()
+        assert blob == path.read_bytes()
 
 
 def test_an_idle_partition_closes_its_window_on_the_clock_and_sigterm_stops_cleanly(
@@ -361,7 +360,7 @@ def test_an_idle_partition_closes_its_window_on_the_clock_and_sigterm_stops_clea
     events; SIGTERM ends it with exit status 0, checkpoints moved and partitions released."""
     process = capture_local.start("--window-s", "1", "--max-wait-s", "0.2")
     try:
-        send(capture_local.endpoint, crossings(12))
+        sent = send(capture_local.endpoint, crossings(12))
         root = capture_local.data_dir / "capture"
         deadline = time.monotonic() + 30
         while len(list(root.rglob("*.avro"))) < 2:  # partitions 1 and 3
@@ -372,10 +371,9 @@ def test_an_idle_partition_closes_its_window_on_the_clock_and_sigterm_stops_clea
         process.send_signal(signal.SIGTERM)
     run = capture_local.finish(process)
     assert run.returncode == 0, run.stderr
-    hub = capture_local.endpoint.read_all()
-    assert run.summary["captured"] == 12 and run.summary["files"] == 2
-    assert_exactly_once(landed(capture_local.storage()), hub, window_s=1)
-    assert capture_local.checkpointed() == last_per_partition(hub)
+    assert run.summary["captured"] == 12
+    last = assert_exactly_once(landed(capture_local.storage()), sent, window_s=1)
+    assert capture_local.checkpointed() == last
     owners = capture_local.owners()
     assert len(owners) == 4 and not any(owners.values()), "partitions not released on SIGTERM"
 
@@ -386,12 +384,12 @@ BURSTS, BURST = 3, 30  # 3 windows of a second, each with events on partitions 1
 
 
 @pytest.fixture(scope="module")
-def busy_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventHubEndpoint]:
-    """One hub for the crash tests (each reads it with its own checkpoints and target)."""
+def busy_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EventHubEndpoint, list]]:
+    """One hub for the crash tests (each reads it with its own checkpoints and target), and
+    the bodies sent to it."""
     endpoint = EventHubEndpoint(tmp_path_factory.mktemp("hub")).start()
     try:
-        send_bursts(endpoint, BURSTS, BURST)
-        yield endpoint
+        yield endpoint, send_bursts(endpoint, BURSTS, BURST)
     finally:
         endpoint.stop()
 
@@ -407,14 +405,14 @@ def busy_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventHubEndpo
 def test_sigkill_at_an_awkward_moment_then_restart_lands_everything_exactly_once(
     to: str,
     crash_at: str,
-    busy_hub: EventHubEndpoint,
+    busy_hub: tuple[EventHubEndpoint, list[bytes]],
     azurite: Azurite,
     checkpoints: BlobLocation,
     tmp_path: Path,
 ) -> None:
     with new_container(azurite) as container:
         target = container if to == "blob" else None
-        capture = Capture(busy_hub, azurite, checkpoints, tmp_path / "data", target)
+        capture = Capture(busy_hub[0], azurite, checkpoints, tmp_path / "data", target)
         crashed = capture.run("--window-s", "1", crash_at=crash_at)
         assert crashed.returncode == -signal.SIGKILL, crashed.stderr
         before = {f.path for f in landed(capture.storage())}
@@ -427,12 +425,10 @@ def test_sigkill_at_an_awkward_moment_then_restart_lands_everything_exactly_once
         # The events of the file the crash left without a checkpoint come again and are
         # recognised as landed (read back from the newest file), not written twice.
         assert restarted.summary["skipped"] > 0
-        hub = busy_hub.read_all()
         files = landed(capture.storage())
         assert before <= {f.path for f in files}
-        assert_exactly_once(files, hub, window_s=1)
-        assert sum(len(f.records) for f in files) == BURSTS * BURST
-        assert capture.checkpointed() == last_per_partition(hub)
+        last = assert_exactly_once(files, busy_hub[1], window_s=1)
+        assert capture.checkpointed() == last
 
 
 def test_sigkill_mid_stream_then_restart(capture_local: Capture) -> None:
@@ -440,24 +436,21 @@ def test_sigkill_mid_stream_then_restart(capture_local: Capture) -> None:
     process = capture_local.start("--window-s", "1", "--max-wait-s", "0.2")
     root = capture_local.data_dir / "capture"
     try:
-        for n in range(BURSTS):
-            send(capture_local.endpoint, crossings(BURST, start=n * BURST))
-            time.sleep(1.1)
-            if n == 1:
-                deadline = time.monotonic() + 30
-                while not list(root.rglob("*.avro")):
-                    assert time.monotonic() < deadline, "no file landed"
-                    time.sleep(0.05)
-                process.kill()
+        sent = send(capture_local.endpoint, crossings(BURST))
+        deadline = time.monotonic() + 30
+        while not list(root.rglob("*.avro")):  # the first window landed on the clock
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "no file landed"
+            sent += send(capture_local.endpoint, crossings(5, start=BURST))  # more keep coming
+            time.sleep(0.2)
     finally:
         process.kill()
     assert capture_local.finish(process).returncode == -signal.SIGKILL
 
     run = capture_local.run("--window-s", "1")
     assert run.returncode == 0, run.stderr
-    hub = capture_local.endpoint.read_all()
-    assert_exactly_once(landed(capture_local.storage()), hub, window_s=1)
-    assert capture_local.checkpointed() == last_per_partition(hub)
+    last = assert_exactly_once(landed(capture_local.storage()), sent, window_s=1)
+    assert capture_local.checkpointed() == last
 
 
 # -- bad input ---------------------------------------------------------------------------------
