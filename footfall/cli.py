@@ -101,54 +101,13 @@ def _materialize(root: Path) -> MaterializeSummary:
 
 
 def cmd_capture(args: argparse.Namespace) -> None:
-    # Settings and options first, before the Azure SDKs are imported: bad input is one line.
+    # Options and settings are all checked before anything connects: bad input is one line.
     from pydantic import ValidationError
 
     from edge_runtime.sinks.eventhub_settings import load_eventhub_settings
+    from footfall.capture.consumer import CaptureError, CaptureOptions, run_capture
+    from footfall.capture.targets import BlobTarget, CaptureTarget, LocalTarget
     from footfall.settings import checkpoint_location
-
-    try:
-        options = _capture_options(args)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        option = "--" + str(err["loc"][0]).replace("_", "-")
-        raise CliError(f"{option}: {err['msg']}") from None
-    hub = load_eventhub_settings()
-    checkpoints = checkpoint_location()
-    root = data_dir(args.data_dir)
-    if args.to == "blob":
-        location = capture_blob_location()
-        if location is None:
-            raise CliError(
-                "--to blob needs FOOTFALL_CAPTURE_CONTAINER and FOOTFALL_CAPTURE_BLOB_URL or "
-                "FOOTFALL_CAPTURE_CONNECTION_STRING"
-            )
-    from footfall.capture.consumer import CaptureError, run_capture
-    from footfall.capture.targets import BlobTarget, LocalTarget
-
-    if args.to == "blob":
-        spool = root / "capture-spool" / location.container / location.prefix
-        target = BlobTarget(location, spool, options.window_s)
-    else:
-        target = LocalTarget(capture_dir(root))
-    stop = threading.Event()
-    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
-    try:
-        summary = run_capture(hub, checkpoints, target, options, stop, _progress)
-    except CaptureError as exc:
-        print(f"footfall capture: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    print(json.dumps(dataclasses.asdict(summary)))
-
-
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _capture_options(args: argparse.Namespace):  # noqa: ANN202 - imported lazily
-    from footfall.capture.consumer import CaptureOptions
 
     given = {
         "consumer_group": args.consumer_group,
@@ -158,7 +117,41 @@ def _capture_options(args: argparse.Namespace):  # noqa: ANN202 - imported lazil
         "stop_after_idle_s": args.stop_after_idle_s,
         "ownership_expiry_s": args.ownership_expiry_s,
     }
-    return CaptureOptions(**{k: v for k, v in given.items() if v is not None})
+    try:
+        options = CaptureOptions(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise CliError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+    hub = load_eventhub_settings()
+    checkpoints = checkpoint_location()
+    root = data_dir(args.data_dir)
+    target: CaptureTarget
+    if args.to == "blob":
+        location = capture_blob_location()
+        if location is None:
+            raise CliError(
+                "--to blob needs FOOTFALL_CAPTURE_CONTAINER and FOOTFALL_CAPTURE_BLOB_URL or "
+                "FOOTFALL_CAPTURE_CONNECTION_STRING"
+            )
+        spool = root / "capture-spool" / location.container / location.prefix
+        target = BlobTarget(location, spool, options.window_s)
+    else:
+        target = LocalTarget(capture_dir(root))
+
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    try:
+        summary = run_capture(hub, checkpoints, target, options, stop, _progress)
+    except CaptureError as exc:  # a failure while running, not bad input: exit status 1
+        print(f"footfall capture: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    print(json.dumps(dataclasses.asdict(summary)))
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _progress(message: str) -> None:

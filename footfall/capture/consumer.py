@@ -99,6 +99,7 @@ class _Partition:
     """What the consumer knows about one partition."""
 
     landed: int | None  # newest sequence number landed in the target
+    seen: int | None = None  # newest sequence number landed, checkpointed or buffered
     context: PartitionContext | None = None
     first_pending: int | None = None  # sequence numbers in the writer's open file
     last_pending: EventData | None = None
@@ -160,14 +161,18 @@ def run_capture(
             window_s=options.window_s,
             max_bytes=options.max_bytes,
         )
-        consumer = _Consumer(writer, target, namespace, eventhub, options, progress)
         progress(
             f"capturing {hub.describe()} (consumer group {options.consumer_group}) into "
             f"{target.describe()}; checkpoints in {checkpoints_at}"
         )
-        for p, state in consumer.partitions.items():
-            if state.landed is not None:
-                progress(f"partition {p}: sequence numbers up to {state.landed} already landed")
+        consumer = _Consumer(writer, target, namespace, eventhub, options, progress)
+        try:
+            checkpointed = store.list_checkpoints(
+                fully_qualified_namespace(hub), eventhub, options.consumer_group
+            )
+        except AzureError as exc:
+            raise CaptureError(f"checkpoint {checkpoints_at}: {_first_line(exc)}") from None
+        consumer.compare({int(c["partition_id"]): c["sequence_number"] for c in checkpointed})
         consumer.run(client, stop)
     finally:
         client.close()
@@ -201,6 +206,30 @@ class _Consumer:
         self._crash = _CrashHook(os.environ.get(CRASH_AT_ENV))
         self._caught_up: set[int] = set()  # partitions whose last batch was empty
         self._last_activity = time.monotonic()
+
+    def compare(self, checkpointed: dict[int, int]) -> None:
+        """Compare each partition's checkpoint with the files before reading on from it.
+
+        A crash between landing a file and checkpointing it leaves the checkpoint behind the
+        files (the re-read events are skipped). A checkpoint *ahead* of the files means files
+        were removed from the target, or the target changed under the same checkpoints: the
+        events in between will not be read again, and that is said, not passed over.
+        """
+        for p, state in self.partitions.items():
+            checkpoint = checkpointed.get(p)
+            known = [n for n in (state.landed, checkpoint) if n is not None]
+            state.seen = max(known) if known else None
+            if state.landed is not None:
+                self.progress(f"partition {p}: sequence numbers up to {state.landed} landed")
+            landed = -1 if state.landed is None else state.landed
+            if checkpoint is not None and checkpoint > landed:
+                self.summary.missing += checkpoint - landed
+                files = "hold none" if state.landed is None else f"end at {landed}"
+                self.progress(
+                    f"partition {p}: WARNING the checkpoint is at sequence number {checkpoint} "
+                    f"but the files {files}: {landed + 1}-{checkpoint} are not in the files and "
+                    "will not be read again (files removed, or another target)"
+                )
 
     # -- the receive loop, on its own thread; the main thread waits for a stop ----------------
 
@@ -299,21 +328,19 @@ class _Consumer:
             if state.first_pending is None:
                 state.first_pending = event.sequence_number
             state.last_pending = event
+            state.seen = event.sequence_number
             state.pending += 1
         if last_skipped is not None:
             context.update_checkpoint(last_skipped)
 
     def _check_continuity(self, p: int, state: _Partition, sequence_number: int) -> None:
-        """Say so when events between the last landed one and this one will never be read:
-        the hub dropped them (its retention ran out while the consumer was away), or landed
-        files were removed from the target behind the checkpoint."""
-        previous = state.last_pending.sequence_number if state.last_pending else state.landed
-        if previous is not None and sequence_number > previous + 1:
-            self.summary.missing += sequence_number - previous - 1
+        """Say so when the hub no longer has the events after the last one known (its
+        retention ran out while the consumer was away): they cannot be captured."""
+        if state.seen is not None and sequence_number > state.seen + 1:
+            self.summary.missing += sequence_number - state.seen - 1
             self.progress(
-                f"partition {p}: WARNING sequence numbers {previous + 1}-{sequence_number - 1} "
-                "are neither in the files nor coming from the event hub (past its retention, "
-                "or files removed behind the checkpoint)"
+                f"partition {p}: WARNING sequence numbers {state.seen + 1}-{sequence_number - 1} "
+                "are no longer in the event hub (past its retention): they cannot be captured"
             )
 
     def _on_close(self, context: PartitionContext, reason: CloseReason) -> None:

@@ -574,8 +574,8 @@ def test_a_missing_checkpoint_container_is_one_line(
 def test_events_that_can_no_longer_be_captured_are_reported_not_silently_skipped(
     capture_local: Capture,
 ) -> None:
-    """Files removed behind the checkpoint (as with events past the hub's retention) leave a
-    hole the consumer cannot fill: it says which sequence numbers, and counts them."""
+    """Files removed behind the checkpoint leave a hole the consumer cannot fill (it reads on
+    from the checkpoint): it says which sequence numbers, and counts them."""
     send_bursts(capture_local.endpoint, 2, 6)  # two windows: two files per partition
     assert capture_local.run("--window-s", "1").returncode == 0
     newest = max((capture_local.data_dir / "capture" / NAMESPACE / HUB / "3").rglob("*.avro"))
@@ -588,6 +588,6 @@ def test_events_that_can_no_longer_be_captured_are_reported_not_silently_skipped
     assert run.returncode == 0, run.stderr
     assert run.summary["missing"] == len(lost) and run.summary["captured"] == 6
     assert (
-        f"partition 3: WARNING sequence numbers {lost[0]}-{lost[-1]} are neither in the files"
-        in run.stderr
+        f"partition 3: WARNING the checkpoint is at sequence number {lost[-1]} but the files "
+        f"end at {lost[0] - 1}: {lost[0]}-{lost[-1]} are not in the files" in run.stderr
     )
