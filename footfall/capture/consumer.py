@@ -49,6 +49,7 @@ from footfall.capture.writer import CaptureWriter
 log = logging.getLogger(__name__)
 
 CRASH_AT_ENV = "FOOTFALL_TEST_CRASH_AT"
+_CLOSE_TIMEOUT_S = 60
 
 
 class CaptureError(RuntimeError):
@@ -247,7 +248,10 @@ class _Consumer:
                 self.progress(f"no events for {idle_after:g} s on any partition: stopping")
                 break
         client.close()  # ends the receive loop, which closes the partitions on its thread
-        worker.join()
+        worker.join(timeout=_CLOSE_TIMEOUT_S)
+        if worker.is_alive() and self.error is None:
+            # Landing now could race a callback still running; a restart re-reads instead.
+            self.error = f"the Event Hubs client did not stop within {_CLOSE_TIMEOUT_S} s"
         if self.error is None:
             self._guarded(self._land_all)()
         if self.error is not None:
