@@ -101,6 +101,7 @@ class _Partition:
 
     landed: int | None  # newest sequence number landed in the target
     seen: int | None = None  # newest sequence number landed, checkpointed or buffered
+    checkpoint: int | None = None  # sequence number of the partition's checkpoint
     context: PartitionContext | None = None
     first_pending: int | None = None  # sequence numbers in the writer's open file
     last_pending: EventData | None = None
@@ -217,7 +218,7 @@ class _Consumer:
         events in between will not be read again, and that is said, not passed over.
         """
         for p, state in self.partitions.items():
-            checkpoint = checkpointed.get(p)
+            checkpoint = state.checkpoint = checkpointed.get(p)
             known = [n for n in (state.landed, checkpoint) if n is not None]
             state.seen = max(known) if known else None
             if state.landed is not None:
@@ -334,8 +335,8 @@ class _Consumer:
             state.last_pending = event
             state.seen = event.sequence_number
             state.pending += 1
-        if last_skipped is not None:
-            context.update_checkpoint(last_skipped)
+        if last_skipped is not None:  # already landed: the checkpoint may move past it
+            self._checkpoint(state, last_skipped)
 
     def _check_continuity(self, p: int, state: _Partition, sequence_number: int) -> None:
         """Say so when the hub no longer has the events after the last one known (its
@@ -377,7 +378,7 @@ class _Consumer:
         self._crash("written")
         self.target.commit(path)
         self._crash("landed")
-        state.context.update_checkpoint(state.last_pending)
+        self._checkpoint(state, state.last_pending)
         self._crash("checkpointed")
         last = state.last_pending.sequence_number
         self.progress(
@@ -388,6 +389,15 @@ class _Consumer:
         self.summary.files += 1
         state.landed = last
         state.first_pending, state.last_pending, state.pending = None, None, 0
+
+    @staticmethod
+    def _checkpoint(state: _Partition, event: EventData) -> None:
+        """Move the partition's checkpoint forward to `event`, never back (a partition
+        reopened from an older checkpoint re-reads, and skips, events already landed)."""
+        assert state.context is not None
+        if state.checkpoint is None or event.sequence_number > state.checkpoint:
+            state.context.update_checkpoint(event)
+            state.checkpoint = event.sequence_number
 
 
 class _CrashHook:
