@@ -6,9 +6,9 @@ not from memory), and when is a finished file durably landed (so its checkpoint 
 
 Both targets hand the `CaptureWriter` a local folder to write into. For the local folder that
 is the target itself. For a container it is a spool folder that mirrors the tail of each
-partition (the files of its newest window), so the writer picks the same file names it would
-pick in the container and never reuses a published name; finished files are published with
-`CapturePublisher`, which never overwrites a blob.
+partition, so the writer picks the same file names it would pick in the container and never
+reuses a published name; finished files are published with `CapturePublisher`, which never
+overwrites a blob.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import pyarrow as pa
 from azure.storage.blob import BlobPrefix, ContainerClient
 
 from footfall.capture.blob import BlobLocation, CapturePublisher
-from footfall.capture.format import CapturePath, parse_capture_path
-from footfall.capture.reader import read_capture
+from footfall.capture.format import CapturePath, parse_capture_path, parse_enqueued_time
+from footfall.capture.reader import read_capture, read_capture_file
 from footfall.capture.writer import newest_record
 
 
@@ -73,17 +74,19 @@ class LocalTarget:
 class BlobTarget:
     """Files are written to a spool folder, then published to a container.
 
-    The spool keeps, per partition, the published files of the newest window (and any file not
-    yet published): a file name is chosen by looking at which names exist, and only files of
-    the newest window can clash with the next one. On start the spool is rebuilt from the
-    container: files a crash left unpublished are published first (publishing is idempotent),
-    then each partition's tail is downloaded again.
+    The writer names a file for its window and, when that name is taken, the next free second,
+    looking at the names in its folder. Records only move forward in time, so every name a
+    later file can try is at or after the window of the newest record landed; the spool keeps,
+    per partition, every published file named from that window on (usually one or two), and
+    drops older ones. On start the spool is rebuilt from the container: files a crash left
+    unpublished are published first (publishing is idempotent), then each partition's tail is
+    downloaded again.
     """
 
     def __init__(self, location: BlobLocation, spool: Path, window_s: int) -> None:
         self.location = location
         self.root = spool
-        self.window = timedelta(seconds=window_s)
+        self.window_s = window_s
         self._client: ContainerClient = location.client()
         self._publisher = CapturePublisher(location, self._client)
 
@@ -111,11 +114,16 @@ class BlobTarget:
     def _capture_path(self, path: Path) -> CapturePath | None:
         return parse_capture_path(path.relative_to(self.root).as_posix())
 
+    def _window_of_last_record(self, records: pa.Table) -> datetime:
+        last = parse_enqueued_time(records.column("enqueued_time_utc")[-1].as_py())
+        epoch = int(last.timestamp())
+        return datetime.fromtimestamp(epoch - epoch % self.window_s, tz=UTC)
+
     def _prune(self, newest: Path) -> None:
-        """Drop published files of the partition older than the window before the newest."""
+        """Drop the partition's files named before the window of the newest record."""
         parsed = self._capture_path(newest)
         assert parsed is not None  # the writer only writes Capture paths
-        keep_from = parsed.window_start - self.window
+        keep_from = self._window_of_last_record(read_capture_file(newest).table)
         partition_folder = self.root / parsed.namespace / parsed.eventhub / str(parsed.partition)
         for path in partition_folder.rglob("*.avro"):
             other = self._capture_path(path)
@@ -124,19 +132,19 @@ class BlobTarget:
                 _remove_empty_folders(path.parent, partition_folder)
 
     def _download_tail(self, stream: str) -> None:
-        """Copy the newest window's files of one partition (at least one with records)."""
+        """Copy one partition's files named from the window of its newest record on."""
         keep_from = None
-        has_record = False
         for name in self._blobs_newest_first(self.location.blob_name(stream) + "/", depth=0):
             parsed = parse_capture_path(self.location.relative(name))
             if parsed is None:
                 continue
-            if keep_from is None:
-                keep_from = parsed.window_start - self.window
-            elif parsed.window_start < keep_from and has_record:
+            if keep_from is not None and parsed.window_start < keep_from:
                 break
             data = self._client.download_blob(name).readall()
-            has_record = has_record or len(read_capture(data)) > 0
+            if keep_from is None:
+                records = read_capture(data).table
+                if records.num_rows:
+                    keep_from = self._window_of_last_record(records)
             local = self.root / parsed.relative
             local.parent.mkdir(parents=True, exist_ok=True)
             tmp = local.parent / f".{local.name}.download"
