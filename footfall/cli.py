@@ -8,8 +8,12 @@ DuckDB) are imported inside the commands that need them, so `footfall --help` st
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,6 +100,64 @@ def _materialize(root: Path) -> MaterializeSummary:
     )
 
 
+def cmd_capture(args: argparse.Namespace) -> None:
+    # Options and settings are all checked before anything connects: bad input is one line.
+    from pydantic import ValidationError
+
+    from edge_runtime.sinks.eventhub_settings import load_eventhub_settings
+    from footfall.capture.consumer import CaptureError, CaptureOptions, run_capture
+    from footfall.capture.targets import BlobTarget, CaptureTarget, LocalTarget
+    from footfall.settings import checkpoint_location
+
+    given = {
+        "consumer_group": args.consumer_group,
+        "window_s": args.window_s,
+        "max_bytes": args.max_bytes,
+        "max_wait_s": args.max_wait_s,
+        "stop_after_idle_s": args.stop_after_idle_s,
+        "ownership_expiry_s": args.ownership_expiry_s,
+    }
+    try:
+        options = CaptureOptions(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise CliError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+    hub = load_eventhub_settings()
+    checkpoints = checkpoint_location()
+    root = data_dir(args.data_dir)
+    target: CaptureTarget
+    if args.to == "blob":
+        location = capture_blob_location()
+        if location is None:
+            raise CliError(
+                "--to blob needs FOOTFALL_CAPTURE_CONTAINER and FOOTFALL_CAPTURE_BLOB_URL or "
+                "FOOTFALL_CAPTURE_CONNECTION_STRING"
+            )
+        spool = root / "capture-spool" / location.container / location.prefix
+        target = BlobTarget(location, spool, options.window_s)
+    else:
+        target = LocalTarget(capture_dir(root))
+
+    stop = threading.Event()
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    try:
+        summary = run_capture(hub, checkpoints, target, options, stop, _progress)
+    except CaptureError as exc:  # a failure while running, not bad input: exit status 1
+        print(f"footfall capture: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    print(json.dumps(dataclasses.asdict(summary)))
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from footfall.demo import run_demo
 
@@ -133,6 +195,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="build every asset for every partition that has data (in-process, through Dagster)",
     )
     mat.set_defaults(func=cmd_materialize)
+
+    cap = sub.add_parser(
+        "capture",
+        parents=[common],
+        help="consume Event Hubs into Capture files (where Event Hubs Capture is not available)",
+    )
+    cap.add_argument(
+        "--to",
+        choices=["local", "blob"],
+        default="local",
+        help="{data_dir}/capture (default), or the FOOTFALL_CAPTURE_* container",
+    )
+    cap.add_argument("--consumer-group", help="consumer group (default $Default)")
+    cap.add_argument("--window-s", type=int, help="time window in seconds (default 300)")
+    cap.add_argument(
+        "--max-bytes", type=int, help="size window: bytes of bodies per file (default 64 MiB)"
+    )
+    cap.add_argument(
+        "--max-wait-s",
+        type=float,
+        help="longest wait for a partition's events before its window is checked (default 5)",
+    )
+    cap.add_argument(
+        "--stop-after-idle-s",
+        type=float,
+        help="stop once no partition has had events for this long (default: run until "
+        "SIGINT/SIGTERM)",
+    )
+    cap.add_argument(
+        "--ownership-expiry-s",
+        type=float,
+        help="after a crash, take over the dead process's partitions once its claims are this "
+        "old (default 60)",
+    )
+    cap.set_defaults(func=cmd_capture)
 
     demo = sub.add_parser("demo", parents=[common], help="simulate a small chain and build it")
     demo.add_argument("--stores", type=_positive, default=3)

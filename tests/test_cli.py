@@ -25,7 +25,7 @@ def run(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess
 def test_help_lists_the_commands() -> None:
     done = run("--help")
     assert done.returncode == 0
-    for command in ("simulate", "materialize", "demo"):
+    for command in ("simulate", "materialize", "demo", "capture"):
         assert command in done.stdout
 
 

@@ -4,6 +4,12 @@ Records are buffered per Event Hubs partition and written one file per capture w
 whichever comes first: the time window (by enqueued time) or the size window. A file is written
 under a temporary name in its final directory and then linked into place, so a reader never sees
 half a file and two writers can never overwrite each other's file.
+
+Two ways to number records: a local stand-in for the hub (the edge's local sink, the simulator)
+gives only a partition key, and the writer routes it by a stable hash and numbers the records
+itself; a consumer copying a real hub (`footfall capture`) passes the hub's own partition,
+sequence number, offset and system properties, which are written as they are. One writer uses
+one way or the other.
 """
 
 from __future__ import annotations
@@ -86,12 +92,29 @@ class CaptureWriter:
         self,
         body: bytes | None,
         *,
-        partition_key: str,
+        partition_key: str | None = None,
         enqueued_time: datetime,
         properties: Mapping[str, PropertyValue] | None = None,
-    ) -> None:
-        """Add one message. Enqueued times must not go backwards within a partition."""
-        partition = _partition(partition_key, self.partition_count)
+        partition: int | None = None,
+        sequence_number: int | None = None,
+        offset: str | None = None,
+        system_properties: Mapping[str, PropertyValue] | None = None,
+    ) -> Path | None:
+        """Add one message. Enqueued times must not go backwards within a partition.
+
+        Without `partition` the message is routed by `partition_key` and numbered by the writer.
+        A consumer of a real hub gives the hub's `partition`, `sequence_number`, `offset` and
+        `system_properties` (without them: `x-opt-partition-key` only).
+
+        Returns the file this append closed before taking the record (the previous window's, or
+        a full one), so a consumer knows which records are on disk; None when none was closed.
+        """
+        if partition is None:
+            if partition_key is None:
+                raise ValueError("append needs a partition_key or an explicit partition")
+            partition = _partition(partition_key, self.partition_count)
+        elif not 0 <= partition < self.partition_count:
+            raise ValueError(f"partition {partition} is not in 0..{self.partition_count - 1}")
         buf = self._buffers[partition]
         enqueued_time = enqueued_time.astimezone(UTC)
         window = self._window_of(enqueued_time)
@@ -103,34 +126,51 @@ class CaptureWriter:
             and buf.last_second is not None
             and (second > buf.last_second)
         )
+        closed = None
         if buf.window_start is not None and (window != buf.window_start or size_cut):
-            self._flush(partition)
+            closed = self._flush(partition)
         if buf.window_start is None:
             buf.window_start = window
             buf.first_second = second
         buf.last_second = second
         size = len(body) if body is not None else 0
+        if system_properties is None:
+            system_properties = (
+                {} if partition_key is None else {"x-opt-partition-key": partition_key}
+            )
+        if sequence_number is None:
+            sequence_number = buf.next_sequence
         buf.records.append(
             {
-                "SequenceNumber": buf.next_sequence,
-                "Offset": str(buf.next_offset),
+                "SequenceNumber": sequence_number,
+                "Offset": str(buf.next_offset) if offset is None else offset,
                 "EnqueuedTimeUtc": _enqueued_text(int(enqueued_time.timestamp())),
                 # Sequence number, offset and enqueued time are top-level fields in Capture;
                 # the map keeps only what is not (and stays small: map unions are slow in Avro).
-                "SystemProperties": {"x-opt-partition-key": partition_key},
+                "SystemProperties": dict(system_properties),
                 "Properties": dict(properties or {}),
                 "Body": body,
             }
         )
-        buf.next_sequence += 1
+        buf.next_sequence = sequence_number + 1
         buf.next_offset += size
         buf.size += size
+        return closed
 
-    def flush_until(self, now: datetime) -> None:
-        """Close every window that ended by `now` (a live writer calls this on a timer)."""
-        for partition, buf in enumerate(self._buffers):
+    def flush_until(self, now: datetime, *, partition: int | None = None) -> list[Path]:
+        """Close every window that ended by `now` (a live writer calls this on a timer), or
+        only `partition`'s; returns the files written."""
+        written = []
+        for p, buf in enumerate(self._buffers):
+            if partition is not None and p != partition:
+                continue
             if buf.window_start is not None and buf.window_start + self._window <= now:
-                self._flush(partition)
+                written.append(self._flush(p))
+        return [path for path in written if path is not None]
+
+    def flush(self, partition: int) -> Path | None:
+        """Write `partition`'s open file now, whatever its window; None when it has none."""
+        return self._flush(partition)
 
     def close(self) -> None:
         """Write every buffered record."""
@@ -153,16 +193,16 @@ class CaptureWriter:
         epoch = int(ts.timestamp())
         return datetime.fromtimestamp(epoch - epoch % self.window_s, tz=UTC)
 
-    def _flush(self, partition: int) -> None:
+    def _flush(self, partition: int) -> Path | None:
         buf = self._buffers[partition]
         if buf.window_start is None:
-            return
+            return None
         # The first file of a window is named for the window; a file cut early by the size
         # window is named for its first record, so a file's records never precede its name.
         start = buf.window_start
         if self._exists(partition, start):
             start = max(start, buf.first_second or start)
-        self._write_file(partition, start, buf.records)
+        path = self._write_file(partition, start, buf.records)
         if self.write_empty:
             for other in range(self.partition_count):
                 idle = other != partition and self._buffers[other].window_start is None
@@ -170,6 +210,7 @@ class CaptureWriter:
                     self._write_file(other, buf.window_start, [])
         buf.window_start, buf.first_second, buf.last_second = None, None, None
         buf.records, buf.size = [], 0
+        return path
 
     def _path(self, partition: int, start: datetime) -> Path:
         rel = CapturePath(self.namespace, self.eventhub, partition, start).relative
@@ -178,7 +219,7 @@ class CaptureWriter:
     def _exists(self, partition: int, start: datetime) -> bool:
         return self._path(partition, start).exists()
 
-    def _write_file(self, partition: int, start: datetime, records: list[dict]) -> None:
+    def _write_file(self, partition: int, start: datetime, records: list[dict]) -> Path:
         # A sync marker derived from the path (instead of a random one) makes a file's bytes a
         # pure function of its contents: re-running a simulation reproduces it exactly.
         rel = CapturePath(self.namespace, self.eventhub, partition, start).relative
@@ -202,24 +243,31 @@ class CaptureWriter:
                 tmp.unlink(missing_ok=True)
         self.files_written.append(final)
         self.records_written += len(records)
+        return final
 
     def _resume(self, partition: int) -> _PartitionBuffer:
-        """Continue sequence numbers and offsets after the newest record already on disk.
-
-        Walks files newest first and stops at the first one holding a readable record: empty
-        files (as `write_empty` leaves them) carry no numbers, and a file damaged by a power
-        cut must not stop the writer from starting; its readable records still count.
-        """
-        folder = self.root / self.namespace / self.eventhub / str(partition)
+        """Continue sequence numbers and offsets after the newest record already on disk."""
         buf = _PartitionBuffer()
-        for path in _capture_files_newest_first(folder):
-            table = read_capture_file(path).table
-            if table.num_rows:
-                last = table.slice(table.num_rows - 1).to_pylist()[0]
-                buf.next_sequence = last["sequence_number"] + 1
-                buf.next_offset = int(last["offset"]) + len(last["body"] or b"")
-                break
+        last = newest_record(self.root / self.namespace / self.eventhub / str(partition))
+        if last is not None:
+            buf.next_sequence = last["sequence_number"] + 1
+            buf.next_offset = int(last["offset"]) + len(last["body"] or b"")
         return buf
+
+
+def newest_record(folder: Path) -> dict | None:
+    """The last record of the newest Capture file below a partition folder holding one.
+
+    Walks files newest first and stops at the first one holding a readable record: empty
+    files (as `write_empty` leaves them) carry no numbers, and a file damaged by a power
+    cut must not stop a writer from starting; its readable records still count. The record
+    has the reader's columns (`sequence_number`, `offset`, `enqueued_time_utc`, `body`).
+    """
+    for path in _capture_files_newest_first(folder):
+        table = read_capture_file(path).table
+        if table.num_rows:
+            return table.slice(table.num_rows - 1).to_pylist()[0]
+    return None
 
 
 @lru_cache(maxsize=4096)

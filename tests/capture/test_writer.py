@@ -290,3 +290,54 @@ def test_two_writers_on_one_folder_never_overwrite(tmp_path: Path) -> None:
 def test_bad_settings_are_refused(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         CaptureWriter(tmp_path, **kwargs)
+
+
+# -- a consumer copying a real hub: its own partition, numbers and properties ------------------
+
+
+def test_a_hubs_own_partition_numbers_and_properties_are_written_as_given(tmp_path: Path) -> None:
+    w = CaptureWriter(tmp_path, namespace="ns", eventhub="hub", partition_count=4)
+    system = {"x-opt-partition-key": "store-9", "message-id": "e-1", "content-type": "json"}
+    for n, seq in enumerate((1041, 1042)):
+        closed = w.append(
+            b"body",
+            partition=3,  # whatever a key would hash to
+            enqueued_time=T0 + timedelta(seconds=n),
+            sequence_number=seq,
+            offset=f"88{n}",
+            system_properties=system,
+            properties={"event_type": "heartbeat"},
+        )
+        assert closed is None
+    path = w.flush(3)
+    assert w.flush(3) is None, "nothing left to write"
+    assert rel(tmp_path, path) == "ns/hub/3/2026/10/05/09/00/00.avro"
+    records = read_avro(path)[2]
+    assert [(r["SequenceNumber"], r["Offset"]) for r in records] == [(1041, "880"), (1042, "881")]
+    assert all(r["SystemProperties"] == system for r in records)
+    assert all(r["Properties"] == {"event_type": "heartbeat"} for r in records)
+
+
+def test_append_returns_the_file_it_closed_to_take_the_record(tmp_path: Path) -> None:
+    """A consumer checkpoints exactly the records on disk: everything before the new one."""
+    w = CaptureWriter(tmp_path, partition_count=2, window_s=60)
+    w.append(b"a", partition=1, enqueued_time=T0, sequence_number=0, offset="0")
+    w.append(b"b", partition=0, enqueued_time=T0, sequence_number=0, offset="0")
+    closed = w.append(
+        b"c", partition=1, enqueued_time=T0 + timedelta(minutes=1), sequence_number=1, offset="1"
+    )
+    assert closed is not None and [r["Body"] for r in read_avro(closed)[2]] == [b"a"]
+    assert w.flush_until(T0 + timedelta(minutes=5), partition=1) == [
+        tmp_path / "footfall-local/events/1/2026/10/05/09/04/00.avro"
+    ]
+    assert len(capture_files(tmp_path)) == 2, "partition 0's window stays open"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [({}, "partition_key or an explicit partition"), ({"partition": 4}, "not in 0..3")],
+)
+def test_a_record_needs_a_partition(tmp_path: Path, kwargs: dict, problem: str) -> None:
+    w = CaptureWriter(tmp_path, partition_count=4)
+    with pytest.raises(ValueError, match=problem):
+        w.append(b"x", enqueued_time=T0, **kwargs)
