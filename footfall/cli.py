@@ -74,13 +74,14 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 def cmd_materialize(args: argparse.Namespace) -> None:
     root = data_dir(args.data_dir)
     summary = _materialize(root)
+    if summary.failed_checks:
+        print(f"failed checks: {', '.join(sorted(set(summary.failed_checks)))}")
+    # The summary stays the last line: scripts read it with `tail -n 1`.
     print(
         f"materialized {len(summary.partitions)} hourly partitions in {summary.seconds:.0f} s: "
         f"{summary.raw_records:,} raw records, {summary.events:,} events, "
         f"{summary.duplicates:,} duplicates, {summary.quarantined:,} quarantined"
     )
-    if summary.failed_checks:
-        print(f"failed checks: {', '.join(sorted(set(summary.failed_checks)))}")
 
 
 def _materialize(root: Path) -> MaterializeSummary:

@@ -88,6 +88,8 @@ def test_simulate_then_materialize_builds_the_marts(tmp_path: Path) -> None:
     assert mat.returncode == 0, mat.stderr[-3000:]
     summary = mat.stdout.strip().splitlines()[-1]
     assert summary.startswith("materialized ") and "quarantined" in summary
+    # 5% bad input: the quarantine share check warns, above the summary line.
+    assert "failed checks: events:quarantine_share" in mat.stdout
     assert "DEBUG" not in mat.stdout, "run logs belong in the Dagster instance, not the terminal"
     assert (tmp_path / "dagster" / "dagster.yaml").exists()
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
