@@ -232,9 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cap.set_defaults(func=cmd_capture)
 
-    demo = sub.add_parser("demo", parents=[common], help="simulate a small chain and build it")
-    demo.add_argument("--stores", type=_positive, default=3)
-    demo.add_argument("--days", type=_positive, default=7)
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="run the edge on the bundled clips, simulate a chain, build everything and the report",
+    )
+    demo.add_argument("--stores", type=_positive, default=5, help="simulated stores")
+    demo.add_argument("--days", type=_positive, default=14, help="simulated days")
     demo.add_argument("--start", type=_date, default=dt.date(2026, 10, 5))
     demo.set_defaults(func=cmd_demo)
 

@@ -1,25 +1,33 @@
-"""`footfall demo`: real footage through the edge, a simulated chain, all assets, a summary.
+"""`footfall demo`: real footage through the edge, a simulated chain, every asset, the report.
 
-The edge part runs the campus clip `media/vtest.avi` as a camera of one more store (its layout
-is `media/layouts/vtest.yaml`), replayed on the first simulated day, so real detections land in
-the same Capture folder as the simulated chain and flow through the same pipeline.
+The edge part runs every bundled clip as one camera of a demo store (`store-900`, layout
+`media/layouts/demo-store.yaml`), replayed on the first simulated day, so real detections land
+in the same Capture folder as the simulated chain and flow through the same pipeline.
 
-Safe to re-run on the same data directory: the simulation and the edge run are skipped when
-their outputs for the same parameters are already there, and materializing rebuilds partitions
-in place.
+Safe to re-run on the same data directory: the simulation and each camera's edge run are
+skipped when their outputs for the same parameters are already there, and materializing
+rebuilds partitions in place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 SEED = 7
 REPO = Path(__file__).resolve().parents[1]
-EDGE_CLIP = REPO / "media" / "vtest.avi"
-EDGE_LAYOUT = REPO / "media" / "layouts" / "vtest.yaml"
-EDGE_CAMERA = "cam-campus"
+MEDIA = REPO / "media"
+DEMO_LAYOUT = MEDIA / "layouts" / "demo-store.yaml"
+# Camera -> (clip, minutes after 10:00 UTC on the first day when its replay starts).
+DEMO_FOOTAGE = {
+    "cam-entrance": ("vtest.avi", 0),
+    "cam-aisle": ("store-aisle.gif", 5),
+    "cam-corridor": ("people-walking.gif", 10),
+    "cam-cafe": ("classroom.gif", 15),
+    "cam-hallway": ("face-demographics-walking.gif", 20),
+}
 
 
 def _already_simulated(root: Path, stores: int, days: int, start: dt.date) -> bool:
@@ -42,6 +50,7 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
     from footfall_assets.instance import dagster_home, local_instance
     from footfall_assets.materialize import materialize_all
 
+    started = time.monotonic()
     if _already_simulated(root, stores, days, start):
         print(f"reusing the simulated chain in {root / 'capture'}")
     else:
@@ -59,7 +68,7 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
             bad_share=0.01,
             progress=lambda msg: print(msg, flush=True),
         )
-    _run_edge_on_footage(root, dt.datetime.combine(start, dt.time(11, 0), tzinfo=dt.UTC))
+    _run_edge_on_footage(root, start)
     summary = materialize_all(root, local_instance(root), progress=lambda m: print(m, flush=True))
 
     warehouse = root / "warehouse.duckdb"
@@ -85,56 +94,86 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
     )
     if summary.failed_checks:
         print(f"failed checks: {', '.join(sorted(set(summary.failed_checks)))}")
-    print(f"warehouse: {warehouse} (schema marts: the star schema and rpt_layout_change_impact)")
-    print(f"Delta tables: {root / 'lake'} (Power BI: open powerbi/Footfall.pbip, set LakeLocation)")
+    print(f"done in {(time.monotonic() - started) / 60:.1f} min. Open:")
+    print(f"  report      {root / 'reports' / 'insights.html'}")
     print(
-        f"Dagster UI: DAGSTER_HOME={dagster_home(root)} FOOTFALL_DATA_DIR={root} "
-        ".venv/bin/dagster dev -w workspace.yaml"
+        f"  Dagster UI  DAGSTER_HOME={dagster_home(root)} FOOTFALL_DATA_DIR={root} "
+        ".venv/bin/dagster dev -w workspace.yaml   (then http://127.0.0.1:3000)"
     )
+    print(f"  warehouse   {warehouse} (schema marts: the star schema, rpt_layout_change_impact)")
+    pbip = root / "powerbi" / "Footfall.pbip"
+    print(f"  Power BI    {pbip} (reads the Delta tables in {root / 'lake'})")
 
 
-def _run_edge_on_footage(root: Path, start_time: dt.datetime) -> None:
-    """Run the edge on the demo clip once; its events land in `capture/` with the chain's."""
+def _run_edge_on_footage(root: Path, first_day: dt.date) -> None:
+    """Run the edge on every bundled clip as a camera of the demo store; events land in
+    `capture/` with the chain's. A camera whose run finished before is not run again."""
     import shutil
 
-    from edge_runtime.detection.config import SsdConfig, build_detector
-    from edge_runtime.faces.tracks import FaceAnalytics
+    from footfall.layout import load_layout
+
+    layout = load_layout(DEMO_LAYOUT)
+    (root / "layouts").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DEMO_LAYOUT, root / "layouts" / f"{layout.store.id}.yaml")
+    models = _EdgeModels()
+    for camera, (clip, minutes) in DEMO_FOOTAGE.items():
+        done = root / "edge" / f"demo-{camera}.json"
+        if done.exists():
+            print(f"edge: reusing {layout.store.id}/{camera} ({done})")
+            continue
+        start = dt.datetime.combine(first_day, dt.time(10, 0), tzinfo=dt.UTC)
+        start += dt.timedelta(minutes=minutes)
+        result = _run_camera(root, layout, camera, MEDIA / clip, start, models)
+        done.parent.mkdir(parents=True, exist_ok=True)
+        done.write_text(json.dumps(result), encoding="utf-8")
+        print(
+            f"edge: {clip} as {layout.store.id}/{camera} from {start:%Y-%m-%d %H:%M} UTC: "
+            f"{result['frames']} frames at {result['fps']} fps, {result['events']} events, "
+            f"crossings {result['line_crossings']}, zone visits {result['zone_visits']}",
+            flush=True,
+        )
+
+
+class _EdgeModels:
+    """The detector and face models, loaded (and hash-checked) once for all the demo's cameras;
+    each camera gets its own face tracking state."""
+
+    def __init__(self) -> None:
+        from edge_runtime.detection.config import SsdConfig, build_detector
+
+        self.detector = build_detector(SsdConfig(kind="ssd"))
+        self._face_models = None
+
+    def face_analytics(self):  # noqa: ANN201 - FaceAnalytics is imported lazily
+        from edge_runtime.faces.tracks import FaceAnalytics
+
+        if self._face_models is None:
+            loaded = FaceAnalytics.with_vendored_models()
+            self._face_models = (loaded.detector, loaded.models)
+        return FaceAnalytics(*self._face_models)
+
+
+def _run_camera(
+    root: Path, layout, camera: str, clip: Path, start: dt.datetime, models: _EdgeModels
+) -> dict:
     from edge_runtime.pipeline import EdgeRun, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink
     from edge_runtime.sources import open_source
-    from footfall.layout import load_layout
 
-    done = root / "edge" / "demo-run.json"
-    if done.exists():
-        print(f"reusing the edge run on {EDGE_CLIP.name} ({done})")
-        return
-    layout = load_layout(EDGE_LAYOUT)
-    shutil.copyfile(EDGE_LAYOUT, root / "layouts" / f"{layout.store.id}.yaml")
-    print(
-        f"edge: {EDGE_CLIP.name} as {layout.store.id}/{EDGE_CAMERA}, "
-        f"from {start_time:%Y-%m-%d %H:%M} UTC"
-    )
     run: EdgeRun | None = None
-    sink = LocalCaptureSink(
-        root / "capture", clock=lambda: run.now if run and run.now else start_time
-    )
+    sink = LocalCaptureSink(root / "capture", clock=lambda: run.now if run and run.now else start)
     run = EdgeRun(
         layout,
-        EDGE_CAMERA,
-        build_detector(SsdConfig(kind="ssd")),
+        camera,
+        models.detector,
         sink,
-        Pseudonymizer(DailyKeys(root / "edge" / "keys"), EDGE_CAMERA),
-        device_id="edge-demo",
-        faces=FaceAnalytics.with_vendored_models()
-        if camera_in(layout, EDGE_CAMERA).face_analytics
-        else None,
+        Pseudonymizer(DailyKeys(root / "edge" / "keys"), camera),
+        device_id=f"edge-demo-{camera}",
+        faces=models.face_analytics() if camera_in(layout, camera).face_analytics else None,
     )
-    summary = run.run(open_source(str(EDGE_CLIP), start_time=start_time))
-    sink.close()
-    result = summary.as_dict()
-    done.write_text(json.dumps(result), encoding="utf-8")
-    print(
-        f"edge: {result['frames']} frames at {result['fps']} fps, {result['events']} events, "
-        f"crossings {result['line_crossings']}, zone visits {result['zone_visits']}"
-    )
+    try:
+        summary = run.run(open_source(str(clip), start_time=start))
+    finally:
+        sink.close()
+    return summary.as_dict()

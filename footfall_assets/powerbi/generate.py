@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from footfall_assets.powerbi.render import MODEL_DIR, project_files
+from footfall_assets.powerbi.render import DEFAULT_LOCATION, MODEL_DIR, project_files
 from footfall_assets.powerbi.spec import ModelSpec, build_spec
 
 POWERBI_DIR = Path(__file__).resolve().parents[2] / "powerbi"
@@ -45,9 +45,9 @@ def scratch_warehouse(workdir: Path, progress: Callable[[str], None] = print) ->
     return root / "warehouse.duckdb"
 
 
-def write_project(spec: ModelSpec, out: Path) -> list[Path]:
+def write_project(spec: ModelSpec, out: Path, lake_location: str = DEFAULT_LOCATION) -> list[Path]:
     """Write every file; remove table files of tables no longer in the model."""
-    files = project_files(spec)
+    files = project_files(spec, lake_location)
     tables_dir = out / MODEL_DIR / "definition" / "tables"
     wanted = {out / rel for rel in files}
     if tables_dir.exists():

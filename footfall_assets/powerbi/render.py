@@ -153,9 +153,9 @@ def relationships_tmdl(spec: ModelSpec) -> str:
     return "\n".join(lines)
 
 
-def expressions_tmdl() -> str:
+def expressions_tmdl(lake_location: str = DEFAULT_LOCATION) -> str:
     meta = 'meta [IsParameterQuery=true, Type="Text", IsParameterQueryRequired=true]'
-    value = '"' + DEFAULT_LOCATION.replace('"', '""') + '"'  # M strings have no escapes
+    value = '"' + lake_location.replace('"', '""') + '"'  # M strings have no escapes
     lines = [
         "/// Where the Delta tables are: a folder (the lake/ folder of a Footfall data directory)",
         "/// or an ADLS Gen2 / OneLake DFS URL of the folder holding one Delta table per mart.",
@@ -198,8 +198,9 @@ def _json(data: object) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def project_files(spec: ModelSpec) -> dict[str, str]:
-    """Relative path -> content of every generated file."""
+def project_files(spec: ModelSpec, lake_location: str = DEFAULT_LOCATION) -> dict[str, str]:
+    """Relative path -> content of every generated file; `lake_location` is the parameter's
+    value (the repository's copy carries a placeholder, a data directory's copy its own lake)."""
     definition = f"{MODEL_DIR}/definition"
     files = {
         f"{PROJECT}.pbip": _json(
@@ -219,7 +220,7 @@ def project_files(spec: ModelSpec) -> dict[str, str]:
         ),
         f"{definition}/database.tmdl": "database\n\tcompatibilityLevel: 1567\n",
         f"{definition}/model.tmdl": model_tmdl(spec),
-        f"{definition}/expressions.tmdl": expressions_tmdl(),
+        f"{definition}/expressions.tmdl": expressions_tmdl(lake_location),
         f"{definition}/relationships.tmdl": relationships_tmdl(spec),
         f"{REPORT_DIR}/definition.pbir": _json(
             {
