@@ -24,6 +24,10 @@ from dagster._core.definitions.selector import (
 )
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from dagster._core.test_utils import create_test_daemon_workspace_context
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.utils import make_new_backfill_id
@@ -98,7 +102,8 @@ def test_backfill_of_a_date_range_materializes_every_partition(tmp_path: Path) -
                     ],
                     title="ui: date range",
                     description=None,
-                    run_config=None,
+                    # one process per run (the UI's default forks one per step: slower)
+                    run_config={"execution": {"config": {"in_process": {}}}},
                 )
             )
             logger = logging.getLogger("test_backfill")
@@ -113,12 +118,17 @@ def test_backfill_of_a_date_range_materializes_every_partition(tmp_path: Path) -
         runs = instance.get_runs()
         backfill_runs = [r for r in runs if r.tags.get("dagster/backfill") == backfill_id]
         assert backfill_runs and all(r.is_success for r in backfill_runs)
+        # dbt ran once over the whole range (its BackfillPolicy.single_run), not once per hour
+        fact = AssetKey(["marts", "fact_footfall_hourly"])
+        dbt_runs = [r for r in backfill_runs if fact in (r.asset_selection or set())]
+        assert len(dbt_runs) == 1
+        assert dbt_runs[0].tags[ASSET_PARTITION_RANGE_START_TAG] == FIRST
+        assert dbt_runs[0].tags[ASSET_PARTITION_RANGE_END_TAG] == LAST
         for key in selection:
             done = instance.get_materialized_partitions(key)
             assert set(hours) <= done, f"{key.to_user_string()}: {sorted(done)}"
 
         # the marts' materializations explain themselves: rows of the run's window + preview
-        fact = AssetKey(["marts", "fact_footfall_hourly"])
         event = instance.get_latest_materialization_event(fact)
         metadata = event.asset_materialization.metadata
         assert metadata["dagster/row_count"].value > 0
