@@ -5,6 +5,11 @@ handled. Capture paths sort in time order, so a tick lists only folders at or af
 however long the history. New files are decoded to find the hours their records belong to (with
 the same placement rules `raw_events` uses), and one run is requested per touched hour. A run key
 names the hour and the files, so the same file never triggers the same partition twice.
+
+Every evaluation says what it did, for the sensor's tick history in the UI: a skip names its
+reason (nothing after the cursor, files still being written, files without records, hours already
+requested for exactly these files), a request logs which files feed which hours, and each run
+request carries the files it was made for in its tags (`footfall/capture_files`).
 """
 
 import hashlib
@@ -13,13 +18,17 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
+    DagsterInstance,
+    DagsterInvariantViolationError,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
+from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from footfall_assets.ingest.decode import decode_files
 from footfall_assets.ingest.partitioning import (
@@ -33,6 +42,9 @@ from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import CaptureFile, CaptureStorage, IngestSettings
 
 MAX_FILES_PER_TICK = 500
+SENSOR_NAME = "capture_arrival_sensor"
+FILES_TAG = "footfall/capture_files"
+SHOWN = 3  # files or hours named in a message before "+N more"
 
 
 def _new_files(
@@ -62,13 +74,46 @@ def _in_partitions(key: str, now: datetime) -> bool:
     return HOURLY.start <= from_partition_key(key) <= now
 
 
+def _short(items: list[str], shown: int = SHOWN) -> str:
+    """`a, b, c +4 more`: a list short enough for a tag or a one-line reason."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" +{more} more" if more > 0 else "")
+
+
+def _cursor_summary(cursor: dict[str, str]) -> str:
+    if not cursor:
+        return "no cursor yet: no file has been seen"
+    return f"cursor at {_short(sorted(cursor.values()), 2)} ({len(cursor)} stream(s))"
+
+
+def _used_run_keys(instance: DagsterInstance | None, run_keys: list[str]) -> dict[str, str]:
+    """Run keys of this sensor that already launched a run: run key -> run id.
+
+    The daemon skips such requests anyway; looking them up lets the tick say so."""
+    if instance is None or not run_keys:
+        return {}
+    runs = instance.get_runs(
+        filters=RunsFilter(tags={RUN_KEY_TAG: run_keys, SENSOR_NAME_TAG: SENSOR_NAME})
+    )
+    return {run.tags[RUN_KEY_TAG]: run.run_id for run in runs}
+
+
+def _instance(context: SensorEvaluationContext) -> DagsterInstance | None:
+    try:
+        return context.instance
+    except DagsterInvariantViolationError:  # a context built without an instance
+        return None
+
+
 @sensor(
+    name=SENSOR_NAME,
     job=hourly_ingest_job,
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Watches the Capture landing area; requests one hourly_ingest run per event-time hour "
-        "that new files feed (late events rebuild their old hour)."
+        "that new files feed (late events rebuild their old hour). Each tick says why it ran or "
+        "skipped; each run's tags name its files."
     ),
 )
 def capture_arrival_sensor(
@@ -80,7 +125,7 @@ def capture_arrival_sensor(
     now = datetime.now(UTC)
     files, young = _new_files(capture_storage, cursor, ingest_settings, now)
     if not files:
-        reason = f"No new capture files in {capture_storage.describe()}"
+        reason = f"No new capture files in {capture_storage.describe()}; {_cursor_summary(cursor)}"
         if young:
             reason += f" ({young} stream(s) have a file younger than "
             reason += f"{ingest_settings.min_file_age_s:g}s, left for the next tick)"
@@ -111,19 +156,44 @@ def capture_arrival_sensor(
             RunRequest(
                 run_key=f"{key}:{digest}",
                 partition_key=key,
-                tags={"footfall/new_capture_files": str(len(paths))},
+                tags={"footfall/new_capture_files": str(len(paths)), FILES_TAG: _short(paths)},
             )
         )
     for file in files:
         cursor[file.stream] = max(cursor.get(file.stream, ""), file.path)
-    empty = len(files) - len(by_file)
-    context.log.info(
-        f"{len(files)} new capture files ({empty} without records) feed "
-        f"{len(requests)} partition(s)"
-    )
+    new_cursor = json.dumps(cursor)
+
+    empty = sorted(f.path for f in files if f.path not in by_file)
     if not requests:
+        if outside:
+            reason = f"{len(files)} new capture files feed only hours outside the partitions "
+            reason += f"({_short(outside)})"
+        else:
+            reason = f"{len(files)} new capture files hold no records"
+        if empty:
+            reason += f"; without records: {_short(empty)}"
         return SensorResult(
-            skip_reason=SkipReason(f"{len(files)} new capture files hold no records"),
-            cursor=json.dumps(cursor),
+            skip_reason=SkipReason(reason + "; cursor moved past them"), cursor=new_cursor
         )
-    return SensorResult(run_requests=requests, cursor=json.dumps(cursor))
+
+    used = _used_run_keys(_instance(context), [r.run_key for r in requests])
+    if used:
+        hours = sorted(r.partition_key for r in requests if r.run_key in used)
+        context.log.info(f"already requested for exactly these files: {_short(hours)}")
+        requests = [r for r in requests if r.run_key not in used]
+        if not requests:
+            return SensorResult(
+                skip_reason=SkipReason(
+                    f"{len(files)} new capture files feed {len(hours)} partition(s) already "
+                    f"requested for exactly these files: {_short(hours)}"
+                ),
+                cursor=new_cursor,
+            )
+
+    context.log.info(
+        f"{len(files)} new capture files ({len(empty)} without records) feed "
+        f"{len(requests)} partition(s): "
+        + "; ".join(f"{r.partition_key} <- {r.tags[FILES_TAG]}" for r in requests[:SHOWN])
+        + (f"; +{len(requests) - SHOWN} more" if len(requests) > SHOWN else "")
+    )
+    return SensorResult(run_requests=requests, cursor=new_cursor)

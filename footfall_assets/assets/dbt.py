@@ -9,15 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dagster import AssetExecutionContext, BackfillPolicy
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from footfall_assets.assets.metadata import OWNER
+from footfall_assets.assets.dbt_metadata import with_table_metadata
+from footfall_assets.assets.dbt_translator import TRANSLATOR
 from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import DuckDBWarehouse
 
@@ -57,20 +52,6 @@ if _manifest_is_stale():
     )
 
 
-class FootfallDbtTranslator(DagsterDbtTranslator):
-    """Groups by dbt folder (staging/marts), one owner, dbt tests shown as asset checks."""
-
-    def get_group_name(self, dbt_resource_props: dict) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return "marts" if "marts" in fqn else "staging"
-
-    def get_owners(self, dbt_resource_props: dict) -> list[str]:
-        return [OWNER]
-
-
-TRANSLATOR = FootfallDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-
 @contextmanager
 def _warehouse_env(path: str) -> Iterator[None]:
     """dbt reads the warehouse path from FOOTFALL_WAREHOUSE (see dbt_project/profiles.yml)."""
@@ -101,7 +82,7 @@ def dbt_dimensions(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     """
     with _warehouse_env(warehouse.path):
         args = ["build", "--indirect-selection", "cautious"]
-        yield from dbt.cli(args, context=context).stream()
+        yield from with_table_metadata(dbt.cli(args, context=context).stream(), warehouse.path)
 
 
 @dbt_assets(
@@ -126,4 +107,5 @@ def dbt_partitioned(
         "max_hour": window.end.strftime("%Y-%m-%d %H:%M:%S"),
     }
     with _warehouse_env(warehouse.path):
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+        stream = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+        yield from with_table_metadata(stream, warehouse.path, window)

@@ -22,6 +22,15 @@ MART_KEYS = sorted(
 )
 
 
+def _exported_table(exported: list) -> str:
+    """The export as a Markdown table: one row per table and destination."""
+    if not exported:
+        return "_schema marts has no tables: nothing exported_"
+    lines = ["| table | rows | destination | Delta version |", "|---|---|---|---|"]
+    lines += [f"| {e.table} | {e.rows} | {e.destination} | {e.version} |" for e in exported]
+    return "\n".join(lines)
+
+
 @asset(
     key=DELTA_LAKE_KEY,
     deps=MART_KEYS,
@@ -31,7 +40,8 @@ MART_KEYS = sorted(
     kinds={"delta", "duckdb"},
     description=(
         "Every table of schema `marts` as a Delta table under `{data_dir}/lake/<table>` (and "
-        "`$FOOTFALL_LAKE_URL/<table>` when set), overwritten on each run."
+        "`$FOOTFALL_LAKE_URL/<table>` when set), overwritten on each run: what Power BI reads. "
+        "Each materialization lists the tables, their rows and Delta versions."
     ),
 )
 def delta_lake(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
@@ -54,5 +64,7 @@ def delta_lake(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> Ma
             "tables": MetadataValue.json({e.table: e.rows for e in first}),
             "destinations": MetadataValue.json([d.label for d in destinations]),
             "dagster/row_count": sum(e.rows for e in first),
+            "row_count_scope": MetadataValue.text("rows over every exported table"),
+            "preview": MetadataValue.md(_exported_table(exported)),
         }
     )

@@ -7,11 +7,13 @@ from dagster import (
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
+    TableColumn,
+    TableSchema,
     asset,
 )
 
 from footfall.layout import LayoutError, load_layout
-from footfall_assets.assets.metadata import OWNER, table_schema
+from footfall_assets.assets.metadata import OWNER, declared_schema, preview, table_schema
 from footfall_assets.ingest.tables import transaction
 from footfall_assets.resources import DuckDBWarehouse, LayoutFolder
 
@@ -31,6 +33,14 @@ DDL = [
         source_file VARCHAR NOT NULL, error VARCHAR NOT NULL)""",
 ]
 
+STORES_COLUMNS = {
+    "store_id": "Store id from the layout file (`store.id`); the key every event carries.",
+    "store_name": "Display name of the store.",
+    "timezone": "IANA time zone of the store; local dates and hours in the marts use it.",
+    "layout_version": "Date the layout took effect (`layout_version` of the file).",
+    "source_file": "Layout file the row was read from.",
+}
+
 
 @asset(
     group_name="ingest",
@@ -43,7 +53,10 @@ DDL = [
         "`ingest.quarantined_layouts` with its one-line error and fails the check below; the "
         "other stores still load."
     ),
-    metadata={"dagster/table_name": "ingest.stores"},
+    metadata={
+        "dagster/table_name": "ingest.stores",
+        "dagster/column_schema": declared_schema(DDL, "ingest.stores", STORES_COLUMNS),
+    },
     check_specs=[AssetCheckSpec("all_layout_files_valid", asset="store_layouts")],
 )
 def store_layouts(
@@ -83,10 +96,19 @@ def store_layouts(
                     marks = ", ".join("?" * len(rows[0]))
                     conn.executemany(f"INSERT INTO ingest.{table} VALUES ({marks})", rows)
         schema = table_schema(conn, "ingest.stores")
+        stores_preview = preview(
+            conn, "SELECT * FROM ingest.stores ORDER BY store_id, layout_version"
+        )
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(stores),
-            "dagster/column_schema": schema,
+            "dagster/column_schema": TableSchema(
+                columns=[
+                    TableColumn(c.name, c.type, description=STORES_COLUMNS.get(c.name))
+                    for c in schema.columns
+                ]
+            ),
+            "preview": stores_preview,
             "folder": layout_folder.folder,
             "lines": len(lines),
             "zones": len(zones),

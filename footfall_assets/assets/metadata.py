@@ -25,3 +25,23 @@ def preview(
     """The first rows of a query as a Markdown table, for the UI."""
     df = conn.execute(f"SELECT * FROM ({sql}) LIMIT {limit}", params or []).fetchdf()
     return MetadataValue.md(df.to_markdown(index=False) if len(df) else "_no rows_")
+
+
+def declared_schema(
+    statements: list[str], table: str, descriptions: dict[str, str] | None = None
+) -> TableSchema:
+    """The column schema the DDL `statements` give `table`, read back from an in-memory DuckDB.
+
+    For an asset's definition, so the UI lists the columns (with `descriptions`) before the
+    first materialization, and the list cannot drift from the DDL the asset runs."""
+    conn = duckdb.connect(":memory:")
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        live = table_schema(conn, table)
+    finally:
+        conn.close()
+    docs = descriptions or {}
+    return TableSchema(
+        columns=[TableColumn(c.name, c.type, description=docs.get(c.name)) for c in live.columns]
+    )

@@ -4,15 +4,26 @@ from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from footfall_assets.assets.metadata import OWNER, preview
-from footfall_assets.ingest.retention import LOG_TABLE, purge_raw
-from footfall_assets.ingest.tables import ensure_tables
+from footfall_assets.assets.metadata import OWNER, declared_schema, preview
+from footfall_assets.ingest.retention import LOG_DDL, LOG_TABLE, purge_raw
+from footfall_assets.ingest.tables import SCHEMA, ensure_tables
 from footfall_assets.resources import (
     CaptureStorage,
     DuckDBWarehouse,
     IngestSettings,
     RetentionSettings,
 )
+
+LOG_COLUMNS = {
+    "removed_at": "When the item was deleted (UTC).",
+    "run_id": "The Dagster run of the retention pass.",
+    "cutoff": "Data older than this (UTC) was past the retention period.",
+    "kind": "`raw_events_partition` (an hour of ingest.raw_events) or `capture_file`.",
+    "item": "The partition's hour or the Capture file's path.",
+    "rows": "Raw rows deleted (partitions).",
+    "bytes": "Bytes deleted (Capture files).",
+}
+LOG_SCHEMA = declared_schema([f"CREATE SCHEMA {SCHEMA}", LOG_DDL], LOG_TABLE, LOG_COLUMNS)
 
 
 @asset(
@@ -27,7 +38,7 @@ from footfall_assets.resources import (
         "`ingest.retention_log`. Validated events, quarantine and the curated marts are never "
         "touched. Run daily by `raw_retention_schedule`."
     ),
-    metadata={"dagster/table_name": LOG_TABLE},
+    metadata={"dagster/table_name": LOG_TABLE, "dagster/column_schema": LOG_SCHEMA},
 )
 def retention_log(
     context: AssetExecutionContext,
@@ -62,7 +73,8 @@ def retention_log(
             "capture_files_removed": len(purge.files),
             "capture_bytes_removed": purge.bytes,
             "capture_storage": capture_storage.describe(),
-            "removed": removed,
+            "preview": removed,
+            "dagster/column_schema": LOG_SCHEMA,
             "dagster/row_count": int(total[0]) if total else 0,
         }
     )

@@ -120,7 +120,7 @@ def test_every_asset_is_described_and_owned(tmp_path: Path) -> None:
         node = graph.get(key)
         assert node.description, f"{key.to_user_string()} has no description"
         assert node.owners, f"{key.to_user_string()} has no owner"
-        assert node.group_name in {"ingest", "validation", "staging", "marts", "exports"}
+        assert node.group_name in {"ingest", "validation", "staging", "marts", "reports", "exports"}
 
 
 def test_dagster_definitions_validate(tmp_path: Path) -> None:
