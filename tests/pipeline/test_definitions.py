@@ -141,3 +141,19 @@ def test_dagster_definitions_validate(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "passed validation" in done.stderr + done.stdout
+
+
+def test_dg_check_defs(tmp_path: Path) -> None:
+    """The `dg` CLI reads the project from pyproject.toml's `[tool.dg]` tables: a misplaced
+    table there breaks it while `dagster definitions validate` still passes."""
+    env = {**os.environ, "FOOTFALL_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dg"), "check", "defs"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "All definitions loaded successfully" in done.stderr + done.stdout
