@@ -54,6 +54,7 @@ def test_asset_keys(tmp_path: Path) -> None:
         *DIMENSIONS,
         *FACTS,
         "exports/delta_lake",
+        "exports/powerbi_project",
         "retention_log",
     }
 
