@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 AZURITE := tools/azurite
 AZURITE_STAMP := $(AZURITE)/node_modules/.installed-stamp
 
-.PHONY: setup azurite demo test lint ui bench powerbi clean
+.PHONY: setup azurite chromium demo test lint ui bench powerbi clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,19 @@ $(AZURITE_STAMP): $(AZURITE)/package.json $(AZURITE)/package-lock.json
 
 azurite: $(AZURITE_STAMP)
 
+# Headless Chromium (Debian package) for the insights report's browser tests; playwright drives
+# it at /usr/bin/chromium and never downloads a browser. Installed only when missing.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 demo: setup
 	$(BIN)/footfall demo
 
-test-slow: setup azurite
+test-slow: setup azurite | chromium
 	$(BIN)/python -m pytest -m slow
 
-test: setup azurite
+test: setup azurite | chromium
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -34,6 +34,7 @@ from footfall_assets.assets.exports import delta_lake
 from footfall_assets.assets.ingest import raw_events, validated_events
 from footfall_assets.assets.layouts import store_layouts
 from footfall_assets.assets.powerbi_project import powerbi_project
+from footfall_assets.assets.reports import insights_report
 from footfall_assets.assets.retention import retention_log
 from footfall_assets.checks.accounting import every_raw_record_accounted_for
 from footfall_assets.checks.events_expectations import EVENTS_EXPECTATION_CHECKS
@@ -60,6 +61,7 @@ ASSETS = [
     delta_lake,
     powerbi_project,
     retention_log,
+    insights_report,
 ]
 CHECKS = [every_raw_record_accounted_for, *EVENTS_EXPECTATION_CHECKS, *MART_FRESHNESS_CHECKS]
 JOBS = [hourly_ingest_job, raw_retention_job]
