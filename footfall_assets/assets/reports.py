@@ -57,7 +57,8 @@ def insights_report(
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(path)),
-            "dagster/uri": MetadataValue.url(path.as_uri()),
+            # The well-known URI entry (dagster.UriMetadataSet): a string.
+            "dagster/uri": path.as_uri(),
             "size_bytes": report.size_bytes,
             "charts": report.charts,
             "panels_without_data": MetadataValue.json(report.empty_panels),

@@ -56,6 +56,7 @@ def test_asset_keys(tmp_path: Path) -> None:
         "exports/delta_lake",
         "exports/powerbi_project",
         "retention_log",
+        "insights_report",
     }
 
 
