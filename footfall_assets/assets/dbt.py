@@ -18,6 +18,7 @@ from dagster_dbt import (
 )
 
 from footfall_assets.assets.metadata import OWNER
+from footfall_assets.checks.dbt_failures import with_failing_rows
 from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import DuckDBWarehouse
 
@@ -101,7 +102,8 @@ def dbt_dimensions(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     """
     with _warehouse_env(warehouse.path):
         args = ["build", "--indirect-selection", "cautious"]
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        yield from with_failing_rows(invocation.stream(), invocation.manifest, warehouse.connect)
 
 
 @dbt_assets(
@@ -126,4 +128,5 @@ def dbt_partitioned(
         "max_hour": window.end.strftime("%Y-%m-%d %H:%M:%S"),
     }
     with _warehouse_env(warehouse.path):
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
+        yield from with_failing_rows(invocation.stream(), invocation.manifest, warehouse.connect)
