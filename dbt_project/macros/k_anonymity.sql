@@ -9,6 +9,11 @@
     ({{ visitors }} < {{ k_anonymity() }})
 {%- endmacro %}
 
+{#- The suppression mark as a column value (a bit on Fabric). -#}
+{% macro suppression_flag(visitors) -%}
+    {{ as_boolean(is_suppressed(visitors)) }}
+{%- endmacro %}
+
 {% macro unless_suppressed(visitors, measure) -%}
     case when {{ is_suppressed(visitors) }} then null else {{ measure }} end
 {%- endmacro %}

@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from footfall_assets.assets.dbt_metadata import with_table_metadata
 from footfall_assets.assets.dbt_translator import TRANSLATOR
+from footfall_assets.checks.dbt_failures import with_failing_rows
 from footfall_assets.partitions import HOURLY
 from footfall_assets.resources import DuckDBWarehouse
 
@@ -82,7 +83,9 @@ def dbt_dimensions(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     """
     with _warehouse_env(warehouse.path):
         args = ["build", "--indirect-selection", "cautious"]
-        yield from with_table_metadata(dbt.cli(args, context=context).stream(), warehouse.path)
+        invocation = dbt.cli(args, context=context)
+        events = with_failing_rows(invocation.stream(), invocation.manifest, warehouse.connect)
+        yield from with_table_metadata(events, warehouse.path, manifest=invocation.manifest)
 
 
 @dbt_assets(
@@ -107,5 +110,6 @@ def dbt_partitioned(
         "max_hour": window.end.strftime("%Y-%m-%d %H:%M:%S"),
     }
     with _warehouse_env(warehouse.path):
-        stream = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
-        yield from with_table_metadata(stream, warehouse.path, window)
+        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
+        events = with_failing_rows(invocation.stream(), invocation.manifest, warehouse.connect)
+        yield from with_table_metadata(events, warehouse.path, window, invocation.manifest)

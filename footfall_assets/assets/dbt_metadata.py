@@ -147,14 +147,18 @@ def _relation(event: Output | AssetMaterialization, manifest: Mapping[str, Any] 
 
 
 def with_table_metadata(
-    events: Iterable[Any], warehouse_path: str, window: TimeWindow | None = None
+    events: Iterable[Any],
+    warehouse_path: str,
+    window: TimeWindow | None = None,
+    manifest: Mapping[str, Any] | None = None,
 ) -> Iterator[Any]:
     """The dbt event stream, each model materialization with row count, schema and preview.
 
-    `events` is `dbt.cli(...).stream()`; `window` the run's partition time window (None for
-    unpartitioned models). Use as `yield from with_table_metadata(stream, warehouse.path, w)`.
+    `events` is `dbt.cli(...).stream()` (or a wrapper of it, then pass the invocation's
+    `manifest`); `window` the run's partition time window (None for unpartitioned models).
     """
-    manifest = getattr(getattr(events, "_dbt_cli_invocation", None), "manifest", None)
+    if manifest is None:
+        manifest = getattr(getattr(events, "_dbt_cli_invocation", None), "manifest", None)
     held: list[Any] = []
     failure: BaseException | None = None
     try:

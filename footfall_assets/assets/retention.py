@@ -33,10 +33,11 @@ LOG_SCHEMA = declared_schema([f"CREATE SCHEMA {SCHEMA}", LOG_DDL], LOG_TABLE, LO
     kinds={"duckdb"},
     pool="warehouse",
     description=(
-        "Deletes raw data older than the retention period (default 30 days): Capture files and "
-        "`ingest.raw_events` partitions. Appends one row per removed partition or file to "
-        "`ingest.retention_log`. Validated events, quarantine and the curated marts are never "
-        "touched. Run daily by `raw_retention_schedule`."
+        "Deletes raw data older than the retention period (default 30 days): Capture files, "
+        "`ingest.raw_events` partitions and the `ingest.quarantined_events` rows (bodies "
+        "included) of those partitions. Appends one row per removed partition or file to "
+        "`ingest.retention_log`. Validated events and the curated marts are never touched. "
+        "Run daily by `raw_retention_schedule`."
     ),
     metadata={"dagster/table_name": LOG_TABLE, "dagster/column_schema": LOG_SCHEMA},
 )
@@ -61,7 +62,8 @@ def retention_log(
         total = conn.execute(f"SELECT count(*) FROM {LOG_TABLE}").fetchone()
     context.log.info(
         f"retention ({retention_settings.raw_retention_days} days, cutoff {cutoff:%Y-%m-%d %H:%M}"
-        f"Z): removed {len(purge.partitions)} raw partitions ({purge.rows} rows) and "
+        f"Z): removed {len(purge.partitions)} raw partitions ({purge.rows} rows), "
+        f"{purge.quarantined_rows} quarantined records of {len(purge.quarantined)} partitions and "
         f"{len(purge.files)} capture files ({purge.bytes} bytes) from {capture_storage.describe()}"
     )
     return MaterializeResult(
@@ -70,6 +72,8 @@ def retention_log(
             "cutoff": MetadataValue.timestamp(cutoff),
             "raw_partitions_removed": len(purge.partitions),
             "raw_rows_removed": purge.rows,
+            "quarantine_partitions_removed": len(purge.quarantined),
+            "quarantined_rows_removed": purge.quarantined_rows,
             "capture_files_removed": len(purge.files),
             "capture_bytes_removed": purge.bytes,
             "capture_storage": capture_storage.describe(),

@@ -1,9 +1,12 @@
-"""Delete raw data past retention: `raw_events` partitions and the Capture files behind them.
+"""Delete raw data past retention: `raw_events` partitions, the Capture files behind them, and the
+quarantined records (with their bodies) of the same old partitions.
 
-Only raw data goes: `events`, quarantine and the marts stay, so reports keep their history while
-the bulky, re-derivable copy of every message does not pile up. Every removal is written to
-`ingest.retention_log` (what, when, by which run, how many rows or bytes), so "where did that
-data go?" has an answer in the warehouse itself.
+Only raw data goes: `events` and the marts stay, so reports keep their history while the bulky,
+re-derivable copy of every message does not pile up. Quarantined records are raw messages too
+(their `body` is the refused payload, which may hold whatever a broken device sent): they go
+with their partition's raw records, so nothing is kept forever by being invalid. Every removal
+is written to `ingest.retention_log` (what, when, by which run, how many rows or bytes), so
+"where did that data go?" has an answer in the warehouse itself.
 
 A Capture file can feed partitions a little after its own window (its records may carry event
 times up to the clock-skew limit after they were enqueued), so a file is deleted only when every
@@ -29,6 +32,7 @@ LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {LOG_TABLE} (
     kind VARCHAR NOT NULL, item VARCHAR NOT NULL, rows BIGINT, bytes BIGINT)"""
 RAW_PARTITION = "raw_events_partition"
 CAPTURE_FILE = "capture_file"
+QUARANTINE_PARTITION = "quarantined_events_partition"
 
 
 @dataclass
@@ -40,10 +44,16 @@ class Purge:
     partitions: list[tuple[datetime, int]] = field(default_factory=list)
     """(partition_start, rows) of each `raw_events` partition deleted."""
     files: list[CaptureFile] = field(default_factory=list)
+    quarantined: list[tuple[datetime, int]] = field(default_factory=list)
+    """(partition_start, rows) of each partition's `quarantined_events` rows deleted."""
 
     @property
     def rows(self) -> int:
         return sum(rows for _, rows in self.partitions)
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(rows for _, rows in self.quarantined)
 
     @property
     def bytes(self) -> int:
@@ -87,10 +97,12 @@ def purge_raw(
     run_id: str | None,
     now: datetime,
 ) -> Purge:
-    """Delete raw partitions before `cutoff` and the Capture files only they use; log both.
+    """Delete raw partitions before `cutoff`, their quarantined records and the Capture files only
+    they use; log all three.
 
-    Rows go first, in one transaction with their log entries. Files are deleted one by one and
-    logged even if a later deletion fails, so the log never misses a file that is gone.
+    Rows go first (raw and quarantined), in one transaction with their log entries. Files are
+    deleted one by one and logged even if a later deletion fails, so the log never misses a file
+    that is gone.
     """
     conn.execute(LOG_DDL)
     purge = Purge(cutoff=cutoff, file_cutoff=file_cutoff(cutoff, ingest_settings))
@@ -106,11 +118,21 @@ def purge_raw(
             ).fetchall()
         ]
         conn.execute(f"DELETE FROM {SCHEMA}.raw_events WHERE partition_start < ?", [start])
-        if purge.partitions:
-            conn.executemany(
-                f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                [[stamp, run_id, start, RAW_PARTITION, _item(p), n] for p, n in purge.partitions],
-            )
+        purge.quarantined = [
+            (p, int(n))
+            for p, n in conn.execute(
+                f"""SELECT partition_start, count(*) FROM {SCHEMA}.quarantined_events
+                    WHERE partition_start < ? GROUP BY ALL ORDER BY 1""",
+                [start],
+            ).fetchall()
+        ]
+        conn.execute(f"DELETE FROM {SCHEMA}.quarantined_events WHERE partition_start < ?", [start])
+        entries = [[stamp, run_id, start, RAW_PARTITION, _item(p), n] for p, n in purge.partitions]
+        entries += [
+            [stamp, run_id, start, QUARANTINE_PARTITION, _item(p), n] for p, n in purge.quarantined
+        ]
+        if entries:
+            conn.executemany(f"INSERT INTO {LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, NULL)", entries)
     candidates = storage.files_before(purge.file_cutoff)
     try:
         for file in candidates:

@@ -211,6 +211,12 @@ def test_layout_change_report_finds_the_simulated_effect(chain: Chain) -> None:
     moved = rows[change["zone_id"]]
     assert moved["before_layout_version"].isoformat() == change["from_version"]
     assert moved["after_layout_version"].isoformat() == change["to_version"]
+    # the row relates to the display's zone version after the change (one dim_zone row)
+    assert moved["layout_version"] == moved["after_layout_version"]
+    assert chain.query(
+        "SELECT count(*) FROM marts.rpt_layout_change_impact AS r LEFT JOIN marts.dim_zone AS z "
+        "USING (store_id, zone_id, layout_version) WHERE z.zone_id IS NULL"
+    ) == [(0,)]
     assert (moved["days_before"], moved["days_after"]) == (1, 1)
     for side, version in (("before", change["from_version"]), ("after", change["to_version"])):
         visits = sum(
@@ -269,16 +275,22 @@ def test_no_small_cell_is_visible(chain: Chain) -> None:
 
 def test_sentiment_hourly_matches_the_face_observations(chain: Chain) -> None:
     cells: dict[tuple, list] = defaultdict(list)
-    for store, zone, hour, visitor, valence, dominant in chain.query(
-        "SELECT store_id, zone_id, date_trunc('hour', event_time), visitor_id, valence, "
-        "dominant_emotion FROM ingest.events "
+    for store, zone, version, hour, visitor, valence, dominant in chain.query(
+        "SELECT store_id, zone_id, CAST(layout_version AS DATE), date_trunc('hour', event_time), "
+        "visitor_id, valence, dominant_emotion FROM ingest.events "
         "WHERE event_type = 'face_observation' AND zone_id IS NOT NULL"
     ):
-        cells[(store, zone, hour)].append((visitor, valence, dominant))
+        cells[(store, zone, version, hour)].append((visitor, valence, dominant))
     rows = chain.rows("SELECT * FROM marts.fact_sentiment_hourly")
-    assert {(r["store_id"], r["zone_id"], r["hour_start_utc"]) for r in rows} == cells.keys()
+    keys = ("store_id", "zone_id", "layout_version", "hour_start_utc")
+    assert {tuple(r[k] for k in keys) for r in rows} == cells.keys()
+    # each row names exactly one zone version (the many-to-one relationship Power BI uses)
+    assert chain.query(
+        "SELECT count(*) FROM marts.fact_sentiment_hourly AS f LEFT JOIN marts.dim_zone AS z "
+        "USING (store_id, zone_id, layout_version) WHERE z.zone_id IS NULL"
+    ) == [(0,)]
     for r in rows:
-        obs = cells[(r["store_id"], r["zone_id"], r["hour_start_utc"])]
+        obs = cells[tuple(r[k] for k in keys)]
         visitors = len({v for v, _, _ in obs})
         assert r["suppressed"] == (visitors < K)
         if r["suppressed"]:
@@ -452,7 +464,8 @@ def test_a_visit_to_an_unknown_zone_is_a_warning_check_with_its_count(chain: Cha
     """Runs last: adds one zone visit for a zone no layout has, rebuilds its hour, then undoes it.
 
     The numbers stay right (the visit is counted, not engaged), and the missing dimension row
-    shows in Dagster as a failed WARN check carrying the failing row count; the run succeeds.
+    shows in Dagster as a failed WARN check carrying the failing row count and the failing row
+    (store, zone); the run succeeds.
     """
     hour = "2026-10-25-13:00"
     insert = """
@@ -484,6 +497,13 @@ def test_a_visit_to_an_unknown_zone_is_a_warning_check_with_its_count(chain: Cha
         assert name.startswith("has_dimension_row")
         assert failed[name].severity == AssetCheckSeverity.WARN
         assert failed[name].metadata["dagster_dbt/failed_row_count"].value == 1
+        # ... and the failing row itself, read from the test's stored failures
+        metadata = failed[name].metadata
+        assert metadata["failing_rows_json"].value == [
+            {"store_id": "store-001", "zone_id": "ghost-zone"}
+        ]
+        assert "| store-001 | ghost-zone |" in metadata["failing_rows"].value
+        assert metadata["failures_relation"].value.startswith("dbt_test_failures.")
     finally:
         with duckdb.connect(str(chain.warehouse)) as conn:
             conn.execute("DELETE FROM ingest.events WHERE capture_file = 'injected-by-test'")

@@ -17,7 +17,12 @@ from dagster import DagsterInstance
 from footfall.capture import parse_capture_path
 from footfall.settings import SettingsError
 from footfall_assets.definitions import build_definitions, configured_retention
-from footfall_assets.ingest.retention import LOG_TABLE, file_cutoff, purge_raw
+from footfall_assets.ingest.retention import (
+    LOG_TABLE,
+    QUARANTINE_PARTITION,
+    file_cutoff,
+    purge_raw,
+)
 from footfall_assets.ingest.tables import ensure_tables
 from footfall_assets.resources import IngestSettings, LocalCaptureStorage, RetentionSettings
 from footfall_assets.resources.blob_capture_storage import BlobCaptureStorage
@@ -118,11 +123,14 @@ def test_retention_removes_old_raw_data_only_and_logs_it(two_days: Platform) -> 
     assert raw_old == 0
     removed_rows = counts_before["ingest.raw_events"] - counts_after["ingest.raw_events"]
     assert removed_rows > 0 and counts_after["ingest.raw_events"] > 0
+    # the old partition's quarantined records (if the simulation produced any) went with it
+    quarantine = "ingest.quarantined_events"
+    removed_quarantined = counts_before[quarantine] - counts_after[quarantine]
     # everything else, the curated marts included, is exactly as it was
     untouched = {
         t: n
         for t, n in counts_before.items()
-        if t not in ("ingest.raw_events", "ingest.capture_file_index")
+        if t not in ("ingest.raw_events", "ingest.capture_file_index", quarantine)
     }
     assert {t: counts_after[t] for t in untouched} == untouched
 
@@ -131,6 +139,9 @@ def test_retention_removes_old_raw_data_only_and_logs_it(two_days: Platform) -> 
     logged_parts = {item: rows for kind, item, rows, _, _ in log if kind == "raw_events_partition"}
     assert set(logged_parts) == {"2026-10-01T12:00:00Z"}
     assert sum(logged_parts.values()) == removed_rows
+    logged_quarantine = [rows for kind, _, rows, _, _ in log if kind == QUARANTINE_PARTITION]
+    assert sum(logged_quarantine) == removed_quarantined
+    assert meta["quarantined_rows_removed"] == removed_quarantined
     assert {r[4] for r in log} == {result.run_id}
     assert not indexed & set(old), "the file index must not name deleted files"
 

@@ -2,7 +2,7 @@
 -- layout version.
 select
     f.*,
-    {{ dbt.date_trunc('hour', 'f.event_time') }} as hour_start_utc,
+    {{ hour_start('f.event_time') }} as hour_start_utc,
     cast({{ utc_to_local('f.event_time', 's.timezone') }} as date) as local_date,
     z.type as zone_type
 from {{ ref('stg_face_observations') }} as f

@@ -11,8 +11,8 @@ select
     v.dwell_s,
     z.type as zone_type,
     z.min_dwell_s,
-    coalesce(v.dwell_s >= z.min_dwell_s, false) as engaged,
-    {{ dbt.date_trunc('hour', 'v.event_time') }} as hour_start_utc,
+    {{ as_boolean('v.dwell_s >= z.min_dwell_s', null_as_false=true) }} as engaged,
+    {{ hour_start('v.event_time') }} as hour_start_utc,
     cast({{ utc_to_local('v.event_time', 's.timezone') }} as date) as local_date
 from {{ ref('stg_zone_visits') }} as v
 left join {{ ref('dim_store') }} as s on v.store_id = s.store_id

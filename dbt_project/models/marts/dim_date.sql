@@ -36,5 +36,5 @@ select
     cast({{ date_part_of('day', 'date_day') }} as integer) as day_of_month,
     {{ iso_week('date_day') }} as week,
     {{ iso_weekday('date_day') }} as weekday,
-    {{ iso_weekday('date_day') }} >= 6 as is_weekend
+    {{ as_boolean(iso_weekday('date_day') ~ ' >= 6') }} as is_weekend
 from spine

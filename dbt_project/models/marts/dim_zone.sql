@@ -20,7 +20,7 @@ select
     z.min_dwell_s,
     v.layout_version as valid_from,
     v.next_version as valid_to,
-    v.next_version is null as is_current
+    {{ as_boolean('v.next_version is null') }} as is_current
 from {{ store_zones() }} as z
 inner join versions as v
     on z.store_id = v.store_id and z.layout_version = v.layout_version

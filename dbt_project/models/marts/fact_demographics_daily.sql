@@ -41,6 +41,6 @@ select
     local_date,
     age_band,
     gender,
-    {{ is_suppressed('visitors') }} as suppressed,
+    {{ suppression_flag('visitors') }} as suppressed,
     {{ unless_suppressed('visitors', 'visitors') }} as visitors
 from cells

@@ -13,7 +13,7 @@ with beats as (
         device_id,
         store_id,
         camera_id,
-        {{ dbt.date_trunc('hour', 'event_time') }} as hour_start_utc,
+        {{ hour_start('event_time') }} as hour_start_utc,
         fps,
         frames_processed,
         frames_dropped,

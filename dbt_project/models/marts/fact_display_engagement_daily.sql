@@ -18,7 +18,7 @@ with visits as (
         local_date,
         layout_version,
         count(*) as visits,
-        sum(case when engaged then 1 else 0 end) as engaged_visits,
+        sum(case when {{ is_true('engaged') }} then 1 else 0 end) as engaged_visits,
         sum(dwell_s) as total_dwell_s
     from {{ ref('int_zone_visits') }}
     where zone_type = 'display'
@@ -53,7 +53,7 @@ select
     v.total_dwell_s,
     v.total_dwell_s / v.visits as avg_dwell_s,
     coalesce(f.face_visitors, 0) as face_visitors,
-    {{ is_suppressed('coalesce(f.face_visitors, 0)') }} as valence_suppressed,
+    {{ suppression_flag('coalesce(f.face_visitors, 0)') }} as valence_suppressed,
     {{ unless_suppressed('coalesce(f.face_visitors, 0)', 'f.avg_valence') }} as avg_valence
 from visits as v
 left join faces as f

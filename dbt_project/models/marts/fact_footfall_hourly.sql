@@ -12,7 +12,7 @@ with crossings as (
     select
         store_id,
         line_id,
-        {{ dbt.date_trunc('hour', 'event_time') }} as hour_start_utc,
+        {{ hour_start('event_time') }} as hour_start_utc,
         direction
     from {{ ref('stg_line_crossings') }}
     where {{ in_partition_window('event_time') }}
@@ -23,10 +23,10 @@ select
     c.line_id,
     c.hour_start_utc,
     cast({{ utc_to_local('c.hour_start_utc', 's.timezone') }} as date) as local_date,
-    cast(extract(hour from {{ utc_to_local('c.hour_start_utc', 's.timezone') }}) as integer)
+    cast({{ date_part_of('hour', utc_to_local('c.hour_start_utc', 's.timezone')) }} as integer)
         as local_hour,
     sum(case when c.direction = 'in' then 1 else 0 end) as entries,
     sum(case when c.direction = 'out' then 1 else 0 end) as exits
 from crossings as c
 left join {{ ref('dim_store') }} as s on c.store_id = s.store_id
-group by 1, 2, 3, 4, 5
+group by c.store_id, c.line_id, c.hour_start_utc, s.timezone

@@ -16,7 +16,7 @@ with samples as (
         {{ dbt.dateadd(
             'minute',
             'cast(floor(' ~ date_part_of('minute', 'event_time') ~ ' / 15) * 15 as integer)',
-            dbt.date_trunc('hour', 'event_time')
+            hour_start('event_time')
         ) }} as bucket_start_utc,
         people
     from {{ ref('stg_occupancy') }}

@@ -3,19 +3,23 @@
         materialized='incremental',
         incremental_strategy='append',
         pre_hook="{{ delete_partition_window('hour_start_utc') }}",
+        on_schema_change='append_new_columns',
         tags=['partitioned']
     )
 }}
 {%- set emotions = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'] %}
--- Facial sentiment per store, zone and UTC hour (contract): observations, mean valence and the
+-- Facial sentiment per store, zone, layout version and UTC hour (contract): observations, mean valence and the
 -- share of observations whose dominant emotion is each of the seven. From the per-zone-visit
 -- observations (the visitor-level ones, zone null, summarise a whole stay and would count a
 -- zone visit twice). k-anonymity: a cell of fewer than k distinct visitors is kept, marked
--- `suppressed`, with every measure null.
+-- `suppressed`, with every measure null. layout_version is the version the edge measured the
+-- observation against (the event's own, as in fact_display_engagement_daily), so each row names
+-- exactly one dim_zone row.
 with cells as (
     select
         f.store_id,
         f.zone_id,
+        f.layout_version,
         f.hour_start_utc,
         count(distinct f.visitor_id) as visitors,
         count(*) as observations,
@@ -25,17 +29,18 @@ with cells as (
         {%- endfor %}
     from {{ ref('int_face_observations') }} as f
     where {{ in_partition_window('f.event_time') }} and f.zone_id is not null
-    group by f.store_id, f.zone_id, f.hour_start_utc
+    group by f.store_id, f.zone_id, f.layout_version, f.hour_start_utc
 )
 
 select
     c.store_id,
     c.zone_id,
+    c.layout_version,
     c.hour_start_utc,
     cast({{ utc_to_local('c.hour_start_utc', 's.timezone') }} as date) as local_date,
     cast({{ date_part_of('hour', utc_to_local('c.hour_start_utc', 's.timezone')) }} as integer)
         as local_hour,
-    {{ is_suppressed('c.visitors') }} as suppressed,
+    {{ suppression_flag('c.visitors') }} as suppressed,
     {{ unless_suppressed('c.visitors', 'c.visitors') }} as visitors,
     {{ unless_suppressed('c.visitors', 'c.observations') }} as observations,
     {{ unless_suppressed('c.visitors', 'c.avg_valence') }} as avg_valence

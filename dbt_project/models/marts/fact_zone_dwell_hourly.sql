@@ -7,21 +7,59 @@
     )
 }}
 -- Visits and dwell per store, zone and UTC hour of the visit's end (contract). A visit is
--- engaged when it lasted at least the zone's min_dwell_s in its layout version.
+-- engaged when it lasted at least the zone's min_dwell_s in its layout version. Percentiles
+-- come from percentile_cont_by (dispatched: an aggregate on most engines, a window on T-SQL).
+with visits as (
+    select
+        v.store_id,
+        v.zone_id,
+        v.hour_start_utc,
+        v.engaged,
+        v.dwell_s,
+        s.timezone
+    from {{ ref('int_zone_visits') }} as v
+    left join {{ ref('dim_store') }} as s on v.store_id = s.store_id
+    where {{ in_partition_window('v.event_time') }}
+),
+
+percentiles as (
+    {{ percentile_cont_by(
+        'visits',
+        ['store_id', 'zone_id', 'hour_start_utc'],
+        'dwell_s',
+        {'p50_dwell_s': 0.5, 'p90_dwell_s': 0.9}
+    ) }}
+),
+
+totals as (
+    select
+        store_id,
+        zone_id,
+        hour_start_utc,
+        timezone,
+        count(*) as visits,
+        sum(case when {{ is_true('engaged') }} then 1 else 0 end) as engaged_visits,
+        sum(dwell_s) as total_dwell_s,
+        avg(dwell_s) as avg_dwell_s
+    from visits
+    group by store_id, zone_id, hour_start_utc, timezone
+)
+
 select
-    v.store_id,
-    v.zone_id,
-    v.hour_start_utc,
-    cast({{ utc_to_local('v.hour_start_utc', 's.timezone') }} as date) as local_date,
-    cast({{ date_part_of('hour', utc_to_local('v.hour_start_utc', 's.timezone')) }} as integer)
+    t.store_id,
+    t.zone_id,
+    t.hour_start_utc,
+    cast({{ utc_to_local('t.hour_start_utc', 't.timezone') }} as date) as local_date,
+    cast({{ date_part_of('hour', utc_to_local('t.hour_start_utc', 't.timezone')) }} as integer)
         as local_hour,
-    count(*) as visits,
-    sum(case when v.engaged then 1 else 0 end) as engaged_visits,
-    sum(v.dwell_s) as total_dwell_s,
-    avg(v.dwell_s) as avg_dwell_s,
-    {{ percentile_cont('v.dwell_s', 0.5) }} as p50_dwell_s,
-    {{ percentile_cont('v.dwell_s', 0.9) }} as p90_dwell_s
-from {{ ref('int_zone_visits') }} as v
-left join {{ ref('dim_store') }} as s on v.store_id = s.store_id
-where {{ in_partition_window('v.event_time') }}
-group by v.store_id, v.zone_id, v.hour_start_utc, s.timezone
+    t.visits,
+    t.engaged_visits,
+    t.total_dwell_s,
+    t.avg_dwell_s,
+    p.p50_dwell_s,
+    p.p90_dwell_s
+from totals as t
+inner join percentiles as p
+    on t.store_id = p.store_id
+    and t.zone_id = p.zone_id
+    and t.hour_start_utc = p.hour_start_utc

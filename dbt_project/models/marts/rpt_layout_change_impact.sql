@@ -3,6 +3,9 @@
 -- trading days behind each side. A trading day is a local date the store recorded any zone
 -- visit under that version, so days when nobody stopped at the display count (as zero).
 -- Rebuilt whole on every run (it reads every day). Valence is k-anonymous like the facts.
+-- layout_version names the one dim_zone row a report row relates to: the display as it is after
+-- the change (after_layout_version), or as it was before (before_layout_version) when the change
+-- removed it.
 with versions as (
     select
         store_id,
@@ -55,12 +58,20 @@ valence_sides as (
 ),
 
 displays as (
-    select distinct c.store_id, z.zone_id, c.before_version, c.after_version
+    -- zone_version: the dim_zone row the report row relates to, the display's version after
+    -- the change, or before it for a display the change removed.
+    select
+        c.store_id,
+        z.zone_id,
+        c.before_version,
+        c.after_version,
+        max(z.layout_version) as zone_version
     from changes as c
     inner join {{ ref('dim_zone') }} as z
         on c.store_id = z.store_id
         and z.layout_version in (c.before_version, c.after_version)
         and z.type = 'display'
+    group by c.store_id, z.zone_id, c.before_version, c.after_version
 ),
 
 sides as (
@@ -69,6 +80,7 @@ sides as (
         d.zone_id,
         d.before_version,
         d.after_version,
+        d.zone_version,
         {%- for side in ['before', 'after'] %}
         coalesce(t_{{ side }}.days, 0) as days_{{ side }},
         coalesce(t_{{ side }}.visitors, 0) as store_visitors_{{ side }},
@@ -96,6 +108,7 @@ select
     zone_id,
     before_version as before_layout_version,
     after_version as after_layout_version,
+    zone_version as layout_version,
     after_version as change_date
     {%- for side in ['before', 'after'] %},
     days_{{ side }},
@@ -111,7 +124,7 @@ select
         as engagement_rate_{{ side }},
     case when visits_{{ side }} > 0 then dwell_{{ side }} / visits_{{ side }} end
         as avg_dwell_s_{{ side }},
-    {{ is_suppressed('face_visitors_' ~ side) }} as valence_suppressed_{{ side }},
+    {{ suppression_flag('face_visitors_' ~ side) }} as valence_suppressed_{{ side }},
     {{ unless_suppressed('face_visitors_' ~ side, 'valence_' ~ side) }} as avg_valence_{{ side }}
     {%- endfor %}
 from sides

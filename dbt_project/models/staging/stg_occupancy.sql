@@ -5,7 +5,7 @@ select
     store_id,
     camera_id,
     coalesce(zone_id, {{ dbt.concat(["'view:'", "camera_id"]) }}) as zone_id,
-    zone_id is null as is_whole_view,
+    {{ as_boolean('zone_id is null') }} as is_whole_view,
     {{ adapter.quote('count') }} as people
 from {{ source('ingest', 'events') }}
 where event_type = 'occupancy'

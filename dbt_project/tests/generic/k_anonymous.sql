@@ -3,7 +3,7 @@
 {% test k_anonymous(model, visitors_column, measures) %}
 select *
 from {{ model }}
-where (suppressed and ({{ visitors_column }} is not null
+where ({{ is_true('suppressed') }} and ({{ visitors_column }} is not null
         {% for m in measures %}or {{ m }} is not null {% endfor %}))
-   or (not suppressed and ({{ visitors_column }} is null or {{ visitors_column }} < {{ k_anonymity() }}))
+   or (not {{ is_true('suppressed') }} and ({{ visitors_column }} is null or {{ visitors_column }} < {{ k_anonymity() }}))
 {% endtest %}
