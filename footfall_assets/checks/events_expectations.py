@@ -17,7 +17,8 @@ critical (contract) expectation failed and WARN when only plausibility warnings 
 an ERROR stops the hour's marts from being built on broken events (a WARN never blocks).
 
 `quarantine_share` is plain SQL: records refused before `events` keep the numbers right, but a
-device sending many of them needs a look, so a high share is a warning on the hour.
+device sending many of them needs a look, so a high share is a warning on the hour. Its example
+per reason is the first such record in capture order, so a rerun reports the same one.
 """
 
 from collections.abc import Iterator, Sequence
@@ -267,7 +268,8 @@ def quarantine_share(
         raw = counts_by_hour(conn, "raw_events", hours)
         rows = conn.execute(
             f"""SELECT partition_start, reason, count(*),
-                       any_value(coalesce(field || ': ' || rule, detail))
+                       arg_min(coalesce(field || ': ' || rule, detail),
+                               (capture_file, sequence_number))
                 FROM {SCHEMA}.quarantined_events WHERE partition_start BETWEEN ? AND ?
                 GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2""",
             [hours[0].start, hours[-1].start],
