@@ -26,7 +26,7 @@ from dagster import (
 from footfall_assets.assets.metadata import OWNER, preview, table_schema
 from footfall_assets.ingest.classify import EventsResult, build_events_partition
 from footfall_assets.ingest.partitioning import from_partition_key, naive_utc
-from footfall_assets.ingest.raw_load import load_raw_partition
+from footfall_assets.ingest.raw_load import candidate_files, load_raw_partition
 from footfall_assets.ingest.retention import purged_at
 from footfall_assets.ingest.tables import ensure_tables
 from footfall_assets.partitions import HOURLY
@@ -79,8 +79,9 @@ def raw_events(
     per_hour = []
     with warehouse.connect() as conn:
         ensure_tables(conn)
-        for key in context.partition_keys:
-            hour = from_partition_key(key)
+        hours = [from_partition_key(key) for key in context.partition_keys]
+        listed = candidate_files(capture_storage, ingest_settings, hours) if ranged else {}
+        for key, hour in zip(context.partition_keys, hours, strict=True):
             removed = purged_at(conn, hour)
             if removed is not None:
                 raise Failure(
@@ -88,7 +89,9 @@ def raw_events(
                     f"{removed:%Y-%m-%d %H:%M} UTC (see ingest.retention_log); its events and "
                     "marts are kept, and rebuilding it would replace them with nothing"
                 )
-            result = load_raw_partition(conn, capture_storage, ingest_settings, hour)
+            result = load_raw_partition(
+                conn, capture_storage, ingest_settings, hour, listed.get(hour)
+            )
             for bad in result.damaged:
                 context.log.warning(
                     f"capture file {bad.path}: {bad.error}; kept {bad.records_read} records, "

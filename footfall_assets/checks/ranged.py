@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dagster import AssetCheckEvaluation, AssetCheckExecutionContext, AssetCheckResult, Output
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    Output,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 
 from footfall_assets.ingest.partitioning import from_partition_key, naive_utc
 
@@ -36,6 +47,27 @@ def run_hours(context: Any) -> list[Hour]:  # noqa: ANN401 - asset or asset chec
     return [Hour(k, naive_utc(from_partition_key(k))) for k in keys]
 
 
+def _latest_materializations(
+    instance: DagsterInstance, asset_key: AssetKey, keys: list[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """The latest materialization of each partition in `keys`, from one query when the latest
+    records are one per partition (a ranged run just materialized them all); partitions not
+    found that way are looked up one by one by the caller."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset_key, asset_partitions=keys), limit=len(keys)
+    ).records
+    out: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
+    for record in records:  # newest first
+        partition = record.partition_key
+        if partition is not None and partition not in out:
+            out[partition] = AssetCheckEvaluationTargetMaterializationData(
+                run_id=record.event_log_entry.run_id,
+                storage_id=record.storage_id,
+                timestamp=record.timestamp,
+            )
+    return out
+
+
 def per_hour(
     context: AssetCheckExecutionContext, results: Mapping[str, AssetCheckResult]
 ) -> Iterator[Any]:
@@ -46,12 +78,13 @@ def per_hour(
         return
     (spec,) = context.check_specs
     step = context.get_step_execution_context()
+    targets = _latest_materializations(context.instance, spec.asset_key, list(results))
     for key, result in results.items():
-        # Dagster's own lookup of the partition's latest materialization (what a result
-        # converted in a single-partition run points at).
-        target = result._get_partitioned_target_materialization_data(  # noqa: SLF001
-            step, spec.asset_key, key
-        )
+        target = targets.get(key)
+        if target is None:  # Dagster's own lookup, as for a result in a single-partition run
+            target = result._get_partitioned_target_materialization_data(  # noqa: SLF001
+                step, spec.asset_key, key
+            )
         yield AssetCheckEvaluation(
             asset_key=spec.asset_key,
             check_name=spec.name,
