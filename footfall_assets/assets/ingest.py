@@ -81,6 +81,7 @@ def raw_events(
         ensure_tables(conn)
         hours = [from_partition_key(key) for key in context.partition_keys]
         listed = candidate_files(capture_storage, ingest_settings, hours) if ranged else {}
+        # Refused before any hour is rebuilt, so a range holding a purged hour changes nothing.
         for key, hour in zip(context.partition_keys, hours, strict=True):
             removed = purged_at(conn, hour)
             if removed is not None:
@@ -89,6 +90,7 @@ def raw_events(
                     f"{removed:%Y-%m-%d %H:%M} UTC (see ingest.retention_log); its events and "
                     "marts are kept, and rebuilding it would replace them with nothing"
                 )
+        for key, hour in zip(context.partition_keys, hours, strict=True):
             result = load_raw_partition(
                 conn, capture_storage, ingest_settings, hour, listed.get(hour)
             )
