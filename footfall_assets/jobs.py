@@ -1,4 +1,5 @@
-"""Jobs the sensor targets."""
+"""Jobs the sensor targets (one hour per run); backfills and `footfall materialize` run the
+same job over partition ranges of up to a day."""
 
 from dagster import AssetSelection, define_asset_job
 
@@ -11,7 +12,8 @@ hourly_ingest_job = define_asset_job(
     selection=AssetSelection.assets(raw_events, validated_events, dbt_partitioned),
     partitions_def=HOURLY,
     description=(
-        "Rebuild one event-time hour end to end: raw_events, events and quarantine, then the "
-        "hourly dbt models, with their checks."
+        "Rebuild one event-time hour (or a range of hours, up to a day per run) end to end: "
+        "raw_events, events and quarantine, then the hourly dbt models, with their checks "
+        "(one evaluation per hour)."
     ),
 )

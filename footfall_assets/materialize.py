@@ -1,9 +1,11 @@
 """`footfall materialize`: build every asset for every partition that has data, in-process.
 
-Order: layouts and dimensions first; then every hour that holds records gets its own
-ingestion run (so its checks are attributed to it); then one dbt run over the whole range of
-hours (dbt start-up costs seconds, so one invocation per hour would dominate); last the Delta
-export of the marts for Power BI.
+Order: layouts and dimensions first; then the hours that hold records, ingested in ranged runs
+of up to a day (consecutive hours of one UTC day, at most 24 per run: run start-up, event-log
+writes and Great Expectations' set-up are paid once per day instead of once per hour, while
+every hour is still built, observed and checked as its own partition); then one dbt run over
+the whole range of hours (dbt start-up costs seconds, so one invocation per hour would
+dominate); last the Delta export of the marts for Power BI.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from dagster._core.storage.tags import (
 
 from footfall_assets.assets.dbt import dbt_dimensions, dbt_partitioned
 from footfall_assets.assets.exports import DELTA_LAKE_KEY
+from footfall_assets.assets.ingest import PARTITIONS_PER_RUN
 from footfall_assets.definitions import build_definitions
 from footfall_assets.ingest.partitioning import to_partition_key
 from footfall_assets.ingest.raw_load import index_files
@@ -63,11 +66,56 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def events_metadata(result: ExecuteInProcessResult) -> dict:
-    """The `events` materialization's metadata (raw, valid, duplicate, quarantined counts)."""
+    """The `events` materialization's metadata (raw, valid, duplicate, quarantined counts) of a
+    single-partition run."""
     return next(
         m.metadata
         for m in result.asset_materializations_for_node("validated_events")
         if m.asset_key == AssetKey("events")
+    )
+
+
+def events_metadata_by_hour(result: ExecuteInProcessResult) -> dict[str, dict]:
+    """Each hour's `events` metadata (raw, valid, duplicate, quarantined counts) by partition
+    key: a ranged run's per-hour observations, a single-partition run's materialization."""
+    observed = {
+        o.partition: o.metadata
+        for o in result.asset_observations_for_node("validated_events")
+        if o.asset_key == AssetKey("events") and o.partition is not None
+    }
+    if observed:
+        return observed
+    return {result.dagster_run.tags["dagster/partition"]: events_metadata(result)}
+
+
+def day_batches(keys: list[str], hours: list[datetime], size: int = PARTITIONS_PER_RUN) -> list:
+    """Partition keys grouped into runs: consecutive hours of one UTC day, at most `size`."""
+    batches: list[list[str]] = []
+    previous: datetime | None = None
+    for key, hour in zip(keys, hours, strict=True):
+        if (
+            previous is None
+            or hour - previous != timedelta(hours=1)
+            or hour.date() != previous.date()
+            or len(batches[-1]) >= size
+        ):
+            batches.append([])
+        batches[-1].append(key)
+        previous = hour
+    return batches
+
+
+def _ingest(
+    job: JobDefinition, instance: DagsterInstance, batch: list[str]
+) -> ExecuteInProcessResult:
+    """One ingestion run for `batch`: a single-partition run for one hour, else a ranged run."""
+    if len(batch) == 1:
+        return _run(job, instance, partition_key=batch[0], asset_selection=INGEST_KEYS)
+    return _run(
+        job,
+        instance,
+        asset_selection=INGEST_KEYS,
+        tags={ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]},
     )
 
 
@@ -125,18 +173,26 @@ def materialize_all(
         return summary
 
     hourly = defs.resolve_job_def("hourly_ingest")
-    for i, key in enumerate(summary.partitions, start=1):
-        result = _run(hourly, instance, partition_key=key, asset_selection=INGEST_KEYS)
+    batches = day_batches(summary.partitions, hours)
+    for i, batch in enumerate(batches, start=1):
+        result = _ingest(hourly, instance, batch)
         summary.failed_checks += _check_failures(result)
-        meta = events_metadata(result)
-        summary.raw_records += meta["raw_records"].value
-        summary.events += meta["dagster/row_count"].value
-        summary.duplicates += meta["duplicates"].value
-        summary.quarantined += meta["quarantined"].value
+        by_hour = events_metadata_by_hour(result)
+        counts = {name: 0 for name in ("raw_records", "dagster/row_count", "duplicates")}
+        counts["quarantined"] = 0
+        for key in batch:
+            meta = by_hour[key]
+            for name in counts:
+                counts[name] += meta[name].value
+        summary.raw_records += counts["raw_records"]
+        summary.events += counts["dagster/row_count"]
+        summary.duplicates += counts["duplicates"]
+        summary.quarantined += counts["quarantined"]
+        span = batch[0] if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
         progress(
-            f"[{i}/{len(hours)}] {key}: {meta['raw_records'].value} raw, "
-            f"{meta['dagster/row_count'].value} events, {meta['duplicates'].value} duplicates, "
-            f"{meta['quarantined'].value} quarantined"
+            f"[{i}/{len(batches)}] {span}: {counts['raw_records']:,} raw, "
+            f"{counts['dagster/row_count']:,} events, {counts['duplicates']:,} duplicates, "
+            f"{counts['quarantined']:,} quarantined"
         )
 
     first, last = summary.partitions[0], summary.partitions[-1]

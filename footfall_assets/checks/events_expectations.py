@@ -2,8 +2,13 @@
 
 One check per event type (its own required fields, value sets, ranges and plausibility) and one
 for the whole partition (common fields, unique `event_id`, event time inside the hour), so the
-UI shows which kind of event went wrong. A check reads only its hour's rows (DuckDB -> pandas;
-Great Expectations 1.x has no Polars support) and imports Great Expectations only when it runs.
+UI shows which kind of event went wrong. A check reads its run's rows (DuckDB -> pandas; Great
+Expectations 1.x has no Polars support) and imports Great Expectations only when it runs.
+
+A ranged run (a day of hours) validates all its hours' rows in one Great Expectations pass per
+suite (the cost is per expectation, not per row) and still judges every hour on its own: each
+failing row is attributed to its hour, and the check records one evaluation per hour with that
+hour's verdict, severity, counts and examples (`footfall_assets.checks.ranged`).
 
 A failed check carries, per broken expectation, how many rows broke it, how many were checked,
 example failing values and the `event_id`s of example rows. Its severity is ERROR when a
@@ -12,11 +17,13 @@ critical (contract) expectation failed and WARN when only plausibility warnings 
 an ERROR stops the hour's marts from being built on broken events (a WARN never blocks).
 
 `quarantine_share` is plain SQL: records refused before `events` keep the numbers right, but a
-device sending many of them needs a look, so a high share is a warning on the hour.
+device sending many of them needs a look, so a high share is a warning on the hour. Its example
+per reason is the first such record in capture order, so a rerun reports the same one.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -30,8 +37,10 @@ from dagster import (
 )
 
 from footfall.contract.schema import EVENT_TYPES
+from footfall_assets.checks.accounting import counts_by_hour
+from footfall_assets.checks.ranged import Hour, per_hour, run_hours
 from footfall_assets.ingest.partitioning import naive_utc
-from footfall_assets.ingest.tables import SCHEMA, count_partition, ensure_tables
+from footfall_assets.ingest.tables import SCHEMA, ensure_tables
 from footfall_assets.partitions import HOURLY
 from footfall_assets.quality.gx_runner import Outcome
 from footfall_assets.resources import DuckDBWarehouse, QualitySettings
@@ -102,17 +111,85 @@ def check_result(outcomes: Sequence[Outcome], rows: int) -> AssetCheckResult:
     )
 
 
-def _validate(frame: pd.DataFrame, suite_of: str, start: datetime) -> AssetCheckResult:
-    if frame.empty:  # nothing to judge; Great Expectations is not even imported
-        return AssetCheckResult(passed=True, metadata={"rows": 0, "expectations": 0})
-    from footfall_assets.quality.events_suites import event_type_suite, partition_suite
-    from footfall_assets.quality.gx_runner import validate
+def load_events_range(
+    conn: duckdb.DuckDBPyConnection, hours: Sequence[Hour], event_type: str | None = None
+) -> pd.DataFrame:
+    """`load_events` for the consecutive `hours` of a run, with `partition_start` kept (the
+    hour each failing row is attributed to); rows ordered by hour, then `event_id`, so each
+    hour's rows come in the order `load_events` gives them."""
+    from footfall_assets.quality.events_suites import derived_columns_sql
 
-    if suite_of == "partition":
-        suite = partition_suite(naive_utc(start))
-    else:
-        suite = event_type_suite(suite_of)
-    return check_result(validate(frame, suite), len(frame))
+    where = "partition_start BETWEEN ? AND ?" + (" AND event_type = ?" if event_type else "")
+    params: list = [hours[0].start, hours[-1].start] + ([event_type] if event_type else [])
+    exclude = ", ".join(c for c in _NOT_VALIDATED if c != "partition_start")
+    return conn.execute(
+        f"""SELECT * EXCLUDE ({exclude}), {derived_columns_sql(event_type)}
+            FROM {SCHEMA}.events WHERE {where} ORDER BY partition_start, event_id""",
+        params,
+    ).fetchdf()
+
+
+def event_time_outcome(frame: pd.DataFrame, start: datetime) -> Outcome:
+    """The partition suite's "event time inside the hour" rule for one hour's rows.
+
+    A suite validating several hours at once cannot hold one bound per hour, so the rule is
+    judged here with Great Expectations' semantics for `expect_column_values_to_be_between`
+    (NULLs are not judged, bounds inclusive) and reported under the same label.
+    """
+    from footfall_assets.quality.events_suites import CRITICAL, hour_end
+    from footfall_assets.quality.gx_runner import EXAMPLES, _plain
+
+    times = frame["event_time"]
+    bad = times.notna() & ((times < pd.Timestamp(start)) | (times > pd.Timestamp(hour_end(start))))
+    failing = frame.loc[bad]
+    return Outcome(
+        expectation="expect_column_values_to_be_between",
+        column="event_time",
+        severity=CRITICAL,
+        success=not bad.any(),
+        checked=len(frame),
+        failing=int(bad.sum()),
+        examples=[_plain(v) for v in failing["event_time"].head(EXAMPLES)],
+        example_ids=[str(v) for v in failing["event_id"].head(EXAMPLES)],
+    )
+
+
+def validate_hours(
+    frame: pd.DataFrame, suite_of: str, hours: Sequence[Hour]
+) -> dict[str, AssetCheckResult]:
+    """One check result per hour (partition key) from one validation of all the hours' rows.
+
+    An hour without rows passes with nothing judged, as a single-hour check always did (Great
+    Expectations is not even imported when no hour has rows).
+    """
+    empty = AssetCheckResult(passed=True, metadata={"rows": 0, "expectations": 0})
+    results = {h.key: empty for h in hours}
+    if frame.empty:
+        return results
+    from footfall_assets.quality.events_suites import event_type_suite, partition_suite
+    from footfall_assets.quality.gx_runner import validate_by_partition
+
+    suite = partition_suite(None) if suite_of == "partition" else event_type_suite(suite_of)
+    by_hour = validate_by_partition(frame, suite, partition_column="partition_start")
+    for h in hours:
+        outcomes = by_hour.get(pd.Timestamp(h.start))
+        if outcomes is None:
+            continue
+        rows = frame.loc[frame["partition_start"] == pd.Timestamp(h.start)]
+        if suite_of == "partition":
+            outcomes = [*outcomes, event_time_outcome(rows, h.start)]
+        results[h.key] = check_result(outcomes, len(rows))
+    return results
+
+
+def _run_suite(
+    context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse, suite_of: str
+) -> Iterator[Any]:
+    hours = run_hours(context)
+    with warehouse.connect() as conn:
+        ensure_tables(conn)
+        frame = load_events_range(conn, hours, None if suite_of == "partition" else suite_of)
+    yield from per_hour(context, validate_hours(frame, suite_of, hours))
 
 
 def _event_type_check(event_type: str) -> AssetChecksDefinition:
@@ -127,12 +204,8 @@ def _event_type_check(event_type: str) -> AssetChecksDefinition:
             "columns empty (critical), plausibility beyond the contract (warning: WARN)."
         ),
     )
-    def _check(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> AssetCheckResult:
-        start = context.partition_time_window.start
-        with warehouse.connect() as conn:
-            ensure_tables(conn)
-            frame = load_events(conn, start, event_type)
-        return _validate(frame, event_type, start)
+    def _check(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> Iterator[Any]:
+        yield from _run_suite(context, warehouse, event_type)
 
     return _check
 
@@ -149,12 +222,31 @@ def _event_type_check(event_type: str) -> AssetChecksDefinition:
 )
 def partition_expectations(
     context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse
+) -> Iterator[Any]:
+    yield from _run_suite(context, warehouse, "partition")
+
+
+def _share_result(
+    raw: int, reasons: list[tuple[str, int, str]], max_share: float
 ) -> AssetCheckResult:
-    start = context.partition_time_window.start
-    with warehouse.connect() as conn:
-        ensure_tables(conn)
-        frame = load_events(conn, start)
-    return _validate(frame, "partition", start)
+    quarantined = sum(n for _, n, _ in reasons)
+    share = quarantined / raw if raw else 0.0
+    passed = share <= max_share
+    return AssetCheckResult(
+        passed=passed,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "raw_records": raw,
+            "quarantined": quarantined,
+            "share": round(share, 6),
+            "max_share": max_share,
+            "by_reason": MetadataValue.json({r: n for r, n, _ in reasons}),
+            "example_by_reason": MetadataValue.json({r: ex for r, _, ex in reasons}),
+        },
+        description=None
+        if passed
+        else f"{quarantined} of {raw} raw records ({share:.1%}) quarantined",
+    )
 
 
 @asset_check(
@@ -169,34 +261,30 @@ def quarantine_share(
     context: AssetCheckExecutionContext,
     warehouse: DuckDBWarehouse,
     quality_settings: QualitySettings,
-) -> AssetCheckResult:
-    start = naive_utc(context.partition_time_window.start)
+) -> Iterator[Any]:
+    hours = run_hours(context)
     with warehouse.connect() as conn:
         ensure_tables(conn)
-        raw = count_partition(conn, "raw_events", start)
-        reasons = conn.execute(
-            f"""SELECT reason, count(*), any_value(coalesce(field || ': ' || rule, detail))
-                FROM {SCHEMA}.quarantined_events WHERE partition_start = ?
-                GROUP BY reason ORDER BY 2 DESC""",
-            [start],
+        raw = counts_by_hour(conn, "raw_events", hours)
+        rows = conn.execute(
+            f"""SELECT partition_start, reason, count(*),
+                       arg_min(coalesce(field || ': ' || rule, detail),
+                               (capture_file, sequence_number))
+                FROM {SCHEMA}.quarantined_events WHERE partition_start BETWEEN ? AND ?
+                GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2""",
+            [hours[0].start, hours[-1].start],
         ).fetchall()
-    quarantined = sum(n for _, n, _ in reasons)
-    share = quarantined / raw if raw else 0.0
-    passed = share <= quality_settings.max_quarantine_share
-    return AssetCheckResult(
-        passed=passed,
-        severity=AssetCheckSeverity.WARN,
-        metadata={
-            "raw_records": raw,
-            "quarantined": quarantined,
-            "share": round(share, 6),
-            "max_share": quality_settings.max_quarantine_share,
-            "by_reason": MetadataValue.json({r: n for r, n, _ in reasons}),
-            "example_by_reason": MetadataValue.json({r: ex for r, _, ex in reasons}),
+    reasons: dict[datetime, list[tuple[str, int, str]]] = {}
+    for start, reason, n, example in rows:
+        reasons.setdefault(start, []).append((reason, n, example))
+    yield from per_hour(
+        context,
+        {
+            h.key: _share_result(
+                raw[h.key], reasons.get(h.start, []), quality_settings.max_quarantine_share
+            )
+            for h in hours
         },
-        description=None
-        if passed
-        else f"{quarantined} of {raw} raw records ({share:.1%}) quarantined",
     )
 
 

@@ -151,15 +151,36 @@ def index_files(
     return sorted(h.replace(tzinfo=UTC) for h in hours)
 
 
+def candidate_files(
+    storage: CaptureStorage, settings: IngestSettings, hours: list[datetime]
+) -> dict[datetime, list[CaptureFile]]:
+    """Each hour's candidate files from one listing of the storage (a ranged run lists the
+    folders once instead of about 25 hours of folders per hour)."""
+    windows = {hour: candidate_window(hour, settings) for hour in hours}
+    listed = storage.files_between(
+        min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+    )
+    starts = [(f, f.parsed.window_start) for f in listed]
+    return {
+        hour: [f for f, at in starts if begin <= at < end] for hour, (begin, end) in windows.items()
+    }
+
+
 def load_raw_partition(
     conn: duckdb.DuckDBPyConnection,
     storage: CaptureStorage,
     settings: IngestSettings,
     hour: datetime,
+    candidates: list[CaptureFile] | None = None,
 ) -> RawLoadResult:
-    """Rebuild `raw_events` (and its file quarantine) for the partition starting at `hour`."""
+    """Rebuild `raw_events` (and its file quarantine) for the partition starting at `hour`.
+
+    `candidates` are the files of the hour's `candidate_window` when the caller listed them
+    already (`candidate_files`); by default the storage is listed here.
+    """
     start = naive_utc(hour)
-    candidates = storage.files_between(*candidate_window(hour, settings))
+    if candidates is None:
+        candidates = storage.files_between(*candidate_window(hour, settings))
     known = _known_partitions(conn, candidates)
     to_index = [f for f in candidates if f.path not in known]
     to_read = [f for f in candidates if start in known.get(f.path, ())]
