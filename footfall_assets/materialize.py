@@ -5,7 +5,8 @@ of up to a day (consecutive hours of one UTC day, at most 24 per run: run start-
 writes and Great Expectations' set-up are paid once per day instead of once per hour, while
 every hour is still built, observed and checked as its own partition); then one dbt run over
 the whole range of hours (dbt start-up costs seconds, so one invocation per hour would
-dominate); last the Delta export of the marts for Power BI.
+dominate); last the exports (Delta tables, the Power BI project for this data directory) and
+the insights report.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from dagster._core.storage.tags import (
 from footfall_assets.assets.dbt import dbt_dimensions, dbt_partitioned
 from footfall_assets.assets.exports import DELTA_LAKE_KEY
 from footfall_assets.assets.ingest import PARTITIONS_PER_RUN
+from footfall_assets.assets.powerbi_project import POWERBI_PROJECT_KEY
+from footfall_assets.assets.reports import INSIGHTS_REPORT_KEY
 from footfall_assets.definitions import build_definitions
 from footfall_assets.ingest.partitioning import to_partition_key
 from footfall_assets.ingest.raw_load import index_files
@@ -205,7 +208,12 @@ def materialize_all(
     )
     summary.failed_checks += _check_failures(result)
 
-    progress("Delta export of the marts")
-    _run(global_job, instance, asset_selection=[DELTA_LAKE_KEY])
+    progress("Delta export of the marts, the Power BI project and the insights report")
+    result = _run(
+        global_job,
+        instance,
+        asset_selection=[DELTA_LAKE_KEY, POWERBI_PROJECT_KEY, INSIGHTS_REPORT_KEY],
+    )
+    summary.failed_checks += _check_failures(result)
     summary.seconds = time.monotonic() - started
     return summary
