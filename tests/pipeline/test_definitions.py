@@ -71,8 +71,10 @@ def test_lineage_from_raw_events_to_the_marts(tmp_path: Path) -> None:
 
 
 def test_partitioned_assets_share_the_hourly_partitions(tmp_path: Path) -> None:
+    """Tables that hold hours are hourly; the dbt views (no data of their own) and the
+    dimensions are not, so a backfill records no per-hour event for them."""
     graph = _graph(tmp_path)
-    hourly = {"raw_events", "events", "quarantined_events", *STAGING, *FACTS}
+    hourly = {"raw_events", "events", "quarantined_events", *FACTS}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if key.to_user_string() in hourly:
