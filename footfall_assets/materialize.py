@@ -28,13 +28,13 @@ from dagster._core.storage.tags import (
 
 from footfall_assets.assets.dbt import dbt_dimensions, dbt_partitioned
 from footfall_assets.assets.exports import DELTA_LAKE_KEY
-from footfall_assets.assets.ingest import PARTITIONS_PER_RUN
 from footfall_assets.assets.powerbi_project import POWERBI_PROJECT_KEY
 from footfall_assets.assets.reports import INSIGHTS_REPORT_KEY
 from footfall_assets.definitions import build_definitions
 from footfall_assets.ingest.partitioning import to_partition_key
 from footfall_assets.ingest.raw_load import index_files
 from footfall_assets.ingest.tables import ensure_tables
+from footfall_assets.partitions import PARTITIONS_PER_RUN
 from footfall_assets.resources import CaptureStorage
 
 INGEST_KEYS = [AssetKey("raw_events"), AssetKey("events"), AssetKey("quarantined_events")]

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import AssetExecutionContext, BackfillPolicy
+from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from footfall_assets.assets.dbt_metadata import with_table_metadata
 from footfall_assets.assets.dbt_translator import TRANSLATOR
 from footfall_assets.checks.dbt_failures import with_failing_rows
 from footfall_assets.ingest.tables import ensure_tables
-from footfall_assets.partitions import HOURLY
+from footfall_assets.partitions import HOURLY, RANGED
 from footfall_assets.resources import DuckDBWarehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -108,9 +108,10 @@ def dbt_dimensions(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_partitioned",
     partitions_def=HOURLY,
-    # One dbt invocation for a whole backfill range: dbt start-up costs seconds, so per-hour
-    # runs would dominate a backfill.
-    backfill_policy=BackfillPolicy.single_run(),
+    # One dbt invocation per day of a backfill (the ingest assets' policy): dbt start-up costs
+    # seconds, so per-hour runs would dominate a backfill. `footfall materialize` runs one dbt
+    # invocation over its whole range.
+    backfill_policy=RANGED,
     pool="warehouse",
 )
 def dbt_partitioned(

@@ -15,7 +15,6 @@ from dagster import (
     AssetKey,
     AssetObservation,
     AssetSpec,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -29,7 +28,7 @@ from footfall_assets.ingest.partitioning import from_partition_key, naive_utc
 from footfall_assets.ingest.raw_load import candidate_files, load_raw_partition
 from footfall_assets.ingest.retention import purged_at
 from footfall_assets.ingest.tables import ensure_tables
-from footfall_assets.partitions import HOURLY
+from footfall_assets.partitions import HOURLY, RANGED
 from footfall_assets.resources import CaptureStorage, DuckDBWarehouse, IngestSettings
 
 # A run covers one hour (the sensor's runs) or a range of up to a day of hours (a backfill over
@@ -38,8 +37,6 @@ from footfall_assets.resources import CaptureStorage, DuckDBWarehouse, IngestSet
 # built exactly as in its own run, in order, and its counts are logged as an observation of
 # that partition; the checks record one evaluation per hour. Writers share the warehouse file,
 # hence the pool.
-PARTITIONS_PER_RUN = 24
-RANGED = BackfillPolicy.multi_run(max_partitions_per_run=PARTITIONS_PER_RUN)
 POOL = "warehouse"
 
 
