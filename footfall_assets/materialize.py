@@ -4,7 +4,7 @@ Order: layouts and dimensions first; then the hours that hold records, ingested 
 of up to a day (consecutive hours of one UTC day, at most 24 per run: run start-up, event-log
 writes and Great Expectations' set-up are paid once per day instead of once per hour, while
 every hour is still built, observed and checked as its own partition); then one dbt run over
-the whole range of hours (dbt start-up costs seconds, so one invocation per hour would
+the range of hours with events (dbt start-up costs seconds, so one invocation per hour would
 dominate); last the exports (Delta tables, the Power BI project for this data directory) and
 the insights report.
 """
@@ -177,6 +177,7 @@ def materialize_all(
 
     hourly = defs.resolve_job_def("hourly_ingest")
     batches = day_batches(summary.partitions, hours)
+    with_events: list[str] = []
     for i, batch in enumerate(batches, start=1):
         result = _ingest(hourly, instance, batch)
         summary.failed_checks += _check_failures(result)
@@ -187,6 +188,8 @@ def materialize_all(
             meta = by_hour[key]
             for name in counts:
                 counts[name] += meta[name].value
+            if meta["dagster/row_count"].value:
+                with_events.append(key)
         summary.raw_records += counts["raw_records"]
         summary.events += counts["dagster/row_count"]
         summary.duplicates += counts["duplicates"]
@@ -198,15 +201,22 @@ def materialize_all(
             f"{counts['quarantined']:,} quarantined"
         )
 
-    first, last = summary.partitions[0], summary.partitions[-1]
-    progress(f"dbt models for {first} .. {last}")
-    result = _run(
-        hourly,
-        instance,
-        asset_selection=list(dbt_partitioned.keys),
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
-    )
-    summary.failed_checks += _check_failures(result)
+    # The marts are built from `events`: hours before the first and after the last hour with
+    # events (only refused records, e.g. future-dated ones) have nothing to build, and each
+    # hour of the range costs Dagster events of its own. Events of an hour follow from its raw
+    # records, so an hour without events now never had any.
+    if with_events:
+        first, last = with_events[0], with_events[-1]
+        progress(f"dbt models for {first} .. {last}")
+        result = _run(
+            hourly,
+            instance,
+            asset_selection=list(dbt_partitioned.keys),
+            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        )
+        summary.failed_checks += _check_failures(result)
+    else:
+        progress("no valid events in any hour: no dbt models to build")
 
     progress("Delta export of the marts, the Power BI project and the insights report")
     result = _run(
