@@ -83,9 +83,10 @@ def run_demo(root: Path, *, stores: int, days: int, start: dt.date) -> None:
                GROUP BY 1, 2 ORDER BY 1"""
         ).fetchall()
     print()
-    print(f"{'store':<10} {'name':<28} {'entries':>8} {'exits':>8}  busiest local hour")
+    width = max([len("name"), *(len(r[1]) for r in rows)])
+    print(f"{'store':<10} {'name':<{width}} {'entries':>8} {'exits':>8}  busiest local hour")
     for store_id, name, entries, exits, busiest in rows:
-        print(f"{store_id:<10} {name:<28} {entries:>8,} {exits:>8,}  {busiest:02d}:00")
+        print(f"{store_id:<10} {name:<{width}} {entries:>8,} {exits:>8,}  {busiest:02d}:00")
     print()
     print(
         f"{summary.events:,} valid events from {summary.raw_records:,} capture records "

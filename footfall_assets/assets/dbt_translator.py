@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dagster import AssetSpec, FreshnessPolicy
+from dagster import AssetKey, AssetSpec, FreshnessPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 from footfall_assets.assets.metadata import OWNER
@@ -83,6 +83,10 @@ class FootfallDbtTranslator(DagsterDbtTranslator):
         policy = freshness_policy_of(props)
         if policy is not None:
             spec = spec.replace_attributes(freshness_policy=policy)
+            # The hourly marts read `events` through the staging views, which are built with
+            # the dimensions (unpartitioned, outside the hourly runs): this direct edge is what
+            # orders a run holding both the ingest and the marts, ingest first.
+            spec = spec.merge_attributes(deps=[AssetKey("events")])
         return spec
 
 
