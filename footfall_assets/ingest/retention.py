@@ -89,6 +89,22 @@ def file_cutoff(cutoff: datetime, settings: IngestSettings) -> datetime:
     return cutoff - settings.capture_window - settings.max_clock_skew
 
 
+def _delete_partitions_before(
+    conn: duckdb.DuckDBPyConnection, table: str, start: datetime
+) -> list[tuple[datetime, int]]:
+    """Delete the rows of `ingest.<table>` in partitions before `start`; (partition, rows)."""
+    removed = [
+        (p, int(n))
+        for p, n in conn.execute(
+            f"""SELECT partition_start, count(*) FROM {SCHEMA}.{table}
+                WHERE partition_start < ? GROUP BY ALL ORDER BY 1""",
+            [start],
+        ).fetchall()
+    ]
+    conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE partition_start < ?", [start])
+    return removed
+
+
 def purge_raw(
     conn: duckdb.DuckDBPyConnection,
     storage: CaptureStorage,
@@ -109,24 +125,8 @@ def purge_raw(
     start = naive_utc(cutoff)
     stamp = naive_utc(now)
     with transaction(conn):
-        purge.partitions = [
-            (p, int(n))
-            for p, n in conn.execute(
-                f"""SELECT partition_start, count(*) FROM {SCHEMA}.raw_events
-                    WHERE partition_start < ? GROUP BY ALL ORDER BY 1""",
-                [start],
-            ).fetchall()
-        ]
-        conn.execute(f"DELETE FROM {SCHEMA}.raw_events WHERE partition_start < ?", [start])
-        purge.quarantined = [
-            (p, int(n))
-            for p, n in conn.execute(
-                f"""SELECT partition_start, count(*) FROM {SCHEMA}.quarantined_events
-                    WHERE partition_start < ? GROUP BY ALL ORDER BY 1""",
-                [start],
-            ).fetchall()
-        ]
-        conn.execute(f"DELETE FROM {SCHEMA}.quarantined_events WHERE partition_start < ?", [start])
+        purge.partitions = _delete_partitions_before(conn, "raw_events", start)
+        purge.quarantined = _delete_partitions_before(conn, "quarantined_events", start)
         entries = [[stamp, run_id, start, RAW_PARTITION, _item(p), n] for p, n in purge.partitions]
         entries += [
             [stamp, run_id, start, QUARANTINE_PARTITION, _item(p), n] for p, n in purge.quarantined

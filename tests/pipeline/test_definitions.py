@@ -127,22 +127,21 @@ def test_every_asset_is_described_and_owned(tmp_path: Path) -> None:
         assert node.group_name in {"ingest", "validation", "staging", "marts", "reports", "exports"}
 
 
-def test_dagster_definitions_validate(tmp_path: Path) -> None:
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """A command of the venv run in the repository against an empty data directory."""
     env = {**os.environ, "FOOTFALL_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "definitions",
-            "validate",
-            "-w",
-            str(REPO / "workspace.yaml"),
-        ],
+    return subprocess.run(
+        [str(Path(sys.executable).parent / args[0]), *args[1:]],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_dagster_definitions_validate(tmp_path: Path) -> None:
+    done = _cli(tmp_path, "dagster", "definitions", "validate", "-w", str(REPO / "workspace.yaml"))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "passed validation" in done.stderr + done.stdout
 
@@ -150,14 +149,6 @@ def test_dagster_definitions_validate(tmp_path: Path) -> None:
 def test_dg_check_defs(tmp_path: Path) -> None:
     """The `dg` CLI reads the project from pyproject.toml's `[tool.dg]` tables: a misplaced
     table there breaks it while `dagster definitions validate` still passes."""
-    env = {**os.environ, "FOOTFALL_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dg"), "check", "defs"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _cli(tmp_path, "dg", "check", "defs")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "All definitions loaded successfully" in done.stderr + done.stdout
