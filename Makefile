@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/edge.py
 	$(BIN)/python bench/faces.py
+	$(BIN)/python bench/event_log.py
 
 # Regenerate the Power BI project (powerbi/) from the contract, dbt docs and a scratch warehouse.
 powerbi: setup
