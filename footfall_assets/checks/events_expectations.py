@@ -21,9 +21,9 @@ device sending many of them needs a look, so a high share is a warning on the ho
 per reason is the first such record in capture order, so a rerun reports the same one.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -39,31 +39,13 @@ from dagster import (
 from footfall.contract.schema import EVENT_TYPES
 from footfall_assets.checks.accounting import counts_by_hour
 from footfall_assets.checks.ranged import Hour, per_hour, run_hours
-from footfall_assets.ingest.partitioning import naive_utc
 from footfall_assets.ingest.tables import SCHEMA, ensure_tables
 from footfall_assets.partitions import HOURLY
 from footfall_assets.quality.gx_runner import Outcome
 from footfall_assets.resources import DuckDBWarehouse, QualitySettings
 
-# Ingest bookkeeping, and the heatmap's cell list (judged through `cells_vs_grid`).
-_NOT_VALIDATED = ("partition_start", "capture_file", "sequence_number", "enqueued_time", "cells")
-
-
-def load_events(
-    conn: duckdb.DuckDBPyConnection, partition_start: datetime, event_type: str | None = None
-) -> pd.DataFrame:
-    """One hour of `events` (optionally one event type) as pandas, ingest bookkeeping left out,
-    plus the derived columns the plausibility expectations read."""
-    from footfall_assets.quality.events_suites import derived_columns_sql
-
-    where = "partition_start = ?" + (" AND event_type = ?" if event_type else "")
-    params: list = [naive_utc(partition_start)] + ([event_type] if event_type else [])
-    exclude = ", ".join(_NOT_VALIDATED)
-    return conn.execute(
-        f"""SELECT * EXCLUDE ({exclude}), {derived_columns_sql(event_type)}
-            FROM {SCHEMA}.events WHERE {where} ORDER BY event_id""",
-        params,
-    ).fetchdf()
+if TYPE_CHECKING:
+    import great_expectations as gx
 
 
 def check_result(outcomes: Sequence[Outcome], rows: int) -> AssetCheckResult:
@@ -111,22 +93,46 @@ def check_result(outcomes: Sequence[Outcome], rows: int) -> AssetCheckResult:
     )
 
 
+def _rows_of(hours: Sequence[Hour], event_type: str | None) -> tuple[str, list]:
+    """WHERE clause and parameters for the run's rows of `events`, optionally one type."""
+    where = "partition_start BETWEEN ? AND ?" + (" AND event_type = ?" if event_type else "")
+    return where, [hours[0].start, hours[-1].start] + ([event_type] if event_type else [])
+
+
 def load_events_range(
-    conn: duckdb.DuckDBPyConnection, hours: Sequence[Hour], event_type: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    hours: Sequence[Hour],
+    event_type: str | None,
+    columns: Iterable[str],
 ) -> pd.DataFrame:
-    """`load_events` for the consecutive `hours` of a run, with `partition_start` kept (the
-    hour each failing row is attributed to); rows ordered by hour, then `event_id`, so each
-    hour's rows come in the order `load_events` gives them."""
+    """The `columns` of the run's `events` rows (optionally one event type) as pandas, derived
+    columns included (`derived_columns_sql`), plus `partition_start` (the hour each failing row
+    is attributed to), `event_id` and `event_time`; ordered by hour, then `event_id`, so
+    examples come in a stable order.
+
+    Only what the suite reads is loaded: a million-event hour has ~40 columns, and moving all
+    of them into pandas for every suite cost more than validating them.
+    """
     from footfall_assets.quality.events_suites import derived_columns_sql
 
-    where = "partition_start BETWEEN ? AND ?" + (" AND event_type = ?" if event_type else "")
-    params: list = [hours[0].start, hours[-1].start] + ([event_type] if event_type else [])
-    exclude = ", ".join(c for c in _NOT_VALIDATED if c != "partition_start")
+    where, params = _rows_of(hours, event_type)
+    wanted = sorted({*columns, "partition_start", "event_id", "event_time"})
+    # DuckDB pushes the outer projection down: unused derived columns are never computed.
     return conn.execute(
-        f"""SELECT * EXCLUDE ({exclude}), {derived_columns_sql(event_type)}
-            FROM {SCHEMA}.events WHERE {where} ORDER BY partition_start, event_id""",
+        f"""SELECT {", ".join(f'"{c}"' for c in wanted)} FROM (
+                SELECT *, {derived_columns_sql(event_type)}
+                FROM {SCHEMA}.events WHERE {where})
+            ORDER BY partition_start, event_id""",
         params,
     ).fetchdf()
+
+
+def _has_rows(
+    conn: duckdb.DuckDBPyConnection, hours: Sequence[Hour], event_type: str | None
+) -> bool:
+    where, params = _rows_of(hours, event_type)
+    found = conn.execute(f"SELECT 1 FROM {SCHEMA}.events WHERE {where} LIMIT 1", params)
+    return found.fetchone() is not None
 
 
 def event_time_outcome(frame: pd.DataFrame, start: datetime) -> Outcome:
@@ -154,29 +160,34 @@ def event_time_outcome(frame: pd.DataFrame, start: datetime) -> Outcome:
     )
 
 
+def suite_for(suite_of: str) -> "gx.ExpectationSuite":
+    """The suite of an event type, or of the whole partition (`"partition"`)."""
+    from footfall_assets.quality.events_suites import event_type_suite, partition_suite
+
+    return partition_suite(None) if suite_of == "partition" else event_type_suite(suite_of)
+
+
 def validate_hours(
-    frame: pd.DataFrame, suite_of: str, hours: Sequence[Hour]
+    frame: pd.DataFrame, suite: "gx.ExpectationSuite | None", hours: Sequence[Hour]
 ) -> dict[str, AssetCheckResult]:
     """One check result per hour (partition key) from one validation of all the hours' rows.
 
-    An hour without rows passes with nothing judged, as a single-hour check always did (Great
-    Expectations is not even imported when no hour has rows).
+    An hour without rows passes with nothing judged, as a single-hour check always did; with
+    no rows at all there is no suite (Great Expectations is not even imported).
     """
     empty = AssetCheckResult(passed=True, metadata={"rows": 0, "expectations": 0})
     results = {h.key: empty for h in hours}
-    if frame.empty:
+    if suite is None or frame.empty:
         return results
-    from footfall_assets.quality.events_suites import event_type_suite, partition_suite
     from footfall_assets.quality.gx_runner import validate_by_partition
 
-    suite = partition_suite(None) if suite_of == "partition" else event_type_suite(suite_of)
     by_hour = validate_by_partition(frame, suite, partition_column="partition_start")
     for h in hours:
         outcomes = by_hour.get(pd.Timestamp(h.start))
         if outcomes is None:
             continue
         rows = frame.loc[frame["partition_start"] == pd.Timestamp(h.start)]
-        if suite_of == "partition":
+        if suite.name == "events.partition":
             outcomes = [*outcomes, event_time_outcome(rows, h.start)]
         results[h.key] = check_result(outcomes, len(rows))
     return results
@@ -185,11 +196,17 @@ def validate_hours(
 def _run_suite(
     context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse, suite_of: str
 ) -> Iterator[Any]:
+    from footfall_assets.quality.gx_runner import suite_columns
+
     hours = run_hours(context)
+    event_type = None if suite_of == "partition" else suite_of
+    suite, frame = None, pd.DataFrame()
     with warehouse.connect() as conn:
         ensure_tables(conn)
-        frame = load_events_range(conn, hours, None if suite_of == "partition" else suite_of)
-    yield from per_hour(context, validate_hours(frame, suite_of, hours))
+        if _has_rows(conn, hours, event_type):
+            suite = suite_for(suite_of)
+            frame = load_events_range(conn, hours, event_type, suite_columns(suite))
+    yield from per_hour(context, validate_hours(frame, suite, hours))
 
 
 def _event_type_check(event_type: str) -> AssetChecksDefinition:

@@ -91,6 +91,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def suite_columns(suite: gx.ExpectationSuite) -> set[str]:
+    """The columns the suite's expectations read."""
+    columns: set[str] = set()
+    for expectation in suite.expectations:
+        kwargs = expectation.configuration.kwargs
+        columns.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
+        columns.update(str(c) for c in kwargs.get("column_list") or ())
+    return columns
+
+
 def validate(
     frame: pd.DataFrame, suite: gx.ExpectationSuite, id_column: str = "event_id"
 ) -> list[Outcome]:
