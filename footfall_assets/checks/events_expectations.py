@@ -2,8 +2,9 @@
 
 One check per event type (its own required fields, value sets, ranges and plausibility) and one
 for the whole partition (common fields, unique `event_id`, event time inside the hour), so the
-UI shows which kind of event went wrong. A check reads its run's rows (DuckDB -> pandas; Great
-Expectations 1.x has no Polars support) and imports Great Expectations only when it runs.
+UI shows which kind of event went wrong. A check reads only the columns its suite uses of its
+run's rows (DuckDB -> pandas; Great Expectations 1.x has no Polars support) and imports Great
+Expectations only when there are rows.
 
 A ranged run (a day of hours) validates all its hours' rows in one Great Expectations pass per
 suite (the cost is per expectation, not per row) and still judges every hour on its own: each
@@ -179,6 +180,7 @@ def validate_hours(
     results = {h.key: empty for h in hours}
     if suite is None or frame.empty:
         return results
+    from footfall_assets.quality.events_suites import PARTITION_SUITE
     from footfall_assets.quality.gx_runner import validate_by_partition
 
     by_hour = validate_by_partition(frame, suite, partition_column="partition_start")
@@ -187,7 +189,7 @@ def validate_hours(
         if outcomes is None:
             continue
         rows = frame.loc[frame["partition_start"] == pd.Timestamp(h.start)]
-        if suite.name == "events.partition":
+        if suite.name == PARTITION_SUITE:
             outcomes = [*outcomes, event_time_outcome(rows, h.start)]
         results[h.key] = check_result(outcomes, len(rows))
     return results

@@ -145,6 +145,10 @@ def _plausibility(event_type: str) -> list:
     return []
 
 
+PARTITION_SUITE = "events.partition"
+"""Name of the suite for every event of an hour (`partition_suite`)."""
+
+
 def event_type_suite(event_type: str) -> gx.ExpectationSuite:
     """Required fields, value sets, ranges and patterns of one event type, plus plausibility.
 
@@ -197,7 +201,7 @@ def partition_suite(partition_start: datetime | None) -> gx.ExpectationSuite:
     expectations.append(gxe.ExpectColumnValuesToBeUnique(column="event_id", severity=CRITICAL))
     if partition_start is not None:
         expectations.append(event_time_in_hour(partition_start))
-    return gx.ExpectationSuite(name="events.partition", expectations=expectations)
+    return gx.ExpectationSuite(name=PARTITION_SUITE, expectations=expectations)
 
 
 def derived_columns_sql(event_type: str | None = None) -> str:
