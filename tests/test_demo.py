@@ -10,6 +10,7 @@ import pytest
 
 from footfall.demo import DEMO_FOOTAGE, DEMO_LAYOUT
 from footfall.layout import load_layout
+from tests.marts import marts
 from tests.test_cli import run
 
 # Runs the edge on every clip and builds a small chain twice (minutes): `make test-slow`.
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.slow
 STORE = load_layout(DEMO_LAYOUT).store.id
 
 
-def _close_to(marts: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
-    """`marts` with each float replaced by one that equals it to 1e-9 relative: DuckDB sums
+def _close_to(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """`tables` with each float replaced by one that equals it to 1e-9 relative: DuckDB sums
     floats in parallel, in no fixed order, so a rebuilt sum or average can differ from the first
     in its last bits (rounding both to n decimals is not enough: the two can round apart).
     Every other value must be equal."""
@@ -28,23 +29,8 @@ def _close_to(marts: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
             tuple(pytest.approx(v, rel=1e-9) if isinstance(v, float) else v for v in row)
             for row in rows
         ]
-        for name, rows in marts.items()
+        for name, rows in tables.items()
     }
-
-
-def _marts(root: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-                "AND table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()
-        ]
-        return {
-            n: sorted(row for row in conn.execute(f"SELECT * FROM marts.{n}").fetchall())
-            for n in names
-        }
 
 
 def test_demo_builds_everything_and_runs_again_safely(tmp_path: Path) -> None:
@@ -55,7 +41,7 @@ def test_demo_builds_everything_and_runs_again_safely(tmp_path: Path) -> None:
     # Every clip ran as its camera of the demo store, and its events reached the marts.
     for camera in DEMO_FOOTAGE:
         assert (root / "edge" / f"demo-{camera}.json").exists(), camera
-    marts = _marts(root)
+    first_marts = marts(root)
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as conn:
         door = conn.execute(
             "SELECT sum(entries), sum(exits) FROM marts.fact_footfall_hourly "
@@ -89,4 +75,4 @@ def test_demo_builds_everything_and_runs_again_safely(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr[-3000:]
     assert "reusing the simulated chain" in second.stdout
     assert second.stdout.count("edge: reusing") == len(DEMO_FOOTAGE)
-    assert _marts(root) == _close_to(marts)
+    assert marts(root) == _close_to(first_marts)

@@ -25,6 +25,7 @@ from footfall_assets.exports.settings import (
 )
 from tests.azurite import Azurite
 from tests.conftest import new_container
+from tests.marts import marts
 
 # Builds whole simulated chains through Dagster and dbt (minutes): `make test-slow`, run by CI.
 pytestmark = pytest.mark.slow
@@ -37,19 +38,6 @@ def export(root: Path):  # noqa: ANN201
     )
     assert result.success
     return result
-
-
-def marts(root: Path) -> dict[str, list[tuple]]:
-    """Every mart's rows, sorted, timestamps as naive UTC (how the warehouse keeps them)."""
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-                "AND table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        return {n: sorted(conn.execute(f"SELECT * FROM marts.{n}").fetchall()) for n in names}
 
 
 def delta_rows(uri: str, options: dict[str, str] | None = None) -> list[tuple]:
