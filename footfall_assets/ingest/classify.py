@@ -116,20 +116,10 @@ def build_events_partition(
                 SELECT partition_start, {columns}, capture_file, sequence_number, enqueued_time
                 FROM ({_classified_sql(settings, _raw_sql(start))}) WHERE _reason IS NULL"""
         )
-        quarantined = replace_partition(
-            conn,
-            "quarantined_events",
-            start,
-            f"""SELECT partition_start, capture_file, sequence_number, enqueued_time,
-                       _event_id AS event_id, _event_type AS event_type, _reason AS reason,
-                       _violation.field AS field, _violation.rule AS rule,
-                       {_DETAIL_SQL} AS detail, body
-                FROM ({_classified_sql(settings, _raw_sql(start, only_missing_from_events=True))})
-            """,
-        )
+        raw = count_partition(conn, "raw_events", start)
+        quarantined = _quarantine_rest(conn, settings, start, raw)
         duplicates = _move_duplicates(conn, start)
         events = count_partition(conn, "events", start)
-    raw = count_partition(conn, "raw_events", start)
     reasons = Counter(
         dict(
             conn.execute(
@@ -151,11 +141,40 @@ def build_events_partition(
     return EventsResult(hour, raw, events, duplicates, quarantined, reasons, by_type)
 
 
+def _quarantine_rest(
+    conn: duckdb.DuckDBPyConnection, settings: IngestSettings, start: datetime, raw: int
+) -> int:
+    """Quarantine, with their reasons, the partition's raw records that did not land in
+    `events` (inside the caller's transaction, right after the `events` insert); returns how
+    many.
+
+    That insert is a filter over the partition's raw records, one row per record at most, so
+    when `events` holds as many rows as `raw_events` every record landed and the second pass
+    (a set difference over a million keys, then a scan of the bodies) is skipped.
+    """
+    if count_partition(conn, "events", start) == raw:
+        conn.execute(f"DELETE FROM {SCHEMA}.quarantined_events WHERE partition_start = ?", [start])
+        return 0
+    return replace_partition(
+        conn,
+        "quarantined_events",
+        start,
+        f"""SELECT partition_start, capture_file, sequence_number, enqueued_time,
+                   _event_id AS event_id, _event_type AS event_type, _reason AS reason,
+                   _violation.field AS field, _violation.rule AS rule,
+                   {_DETAIL_SQL} AS detail, body
+            FROM ({_classified_sql(settings, _raw_sql(start, only_missing_from_events=True))})
+        """,
+    )
+
+
 def _move_duplicates(conn: duckdb.DuckDBPyConnection, start: datetime) -> int:
     """Move all but the first enqueued copy of each event id from `events` to
     `duplicate_events` (inside the caller's transaction); returns the number moved.
 
-    Duplicates are rare, so only the rows of event ids seen twice are ranked.
+    Duplicates are rare, so only the rows of event ids seen twice are ranked; those are found
+    by grouping the ids' 64-bit hashes, cheaper than grouping the strings. A hash collision only
+    adds candidates: the ranking partitions by the id itself, so a distinct id stays copy 1.
     """
     conn.execute(
         f"""CREATE OR REPLACE TEMP TABLE duplicates AS
@@ -165,8 +184,8 @@ def _move_duplicates(conn: duckdb.DuckDBPyConnection, start: datetime) -> int:
                        first_value(capture_file) OVER w AS kept_capture_file,
                        first_value(sequence_number) OVER w AS kept_sequence_number
                 FROM {SCHEMA}.events
-                WHERE partition_start = $start AND event_id IN (
-                    SELECT event_id FROM {SCHEMA}.events WHERE partition_start = $start
+                WHERE partition_start = $start AND hash(event_id) IN (
+                    SELECT hash(event_id) FROM {SCHEMA}.events WHERE partition_start = $start
                     GROUP BY 1 HAVING count(*) > 1)
                 WINDOW w AS (PARTITION BY event_id
                              ORDER BY enqueued_time, capture_file, sequence_number))

@@ -331,6 +331,24 @@ def test_bad_bodies_are_quarantined_with_their_reason(wh: Warehouse) -> None:
             assert field == want_field
 
 
+def test_rebuild_without_the_bad_records_clears_their_quarantine(wh: Warehouse) -> None:
+    # A clean rebuild skips the quarantine pass (every raw record landed in `events`); the
+    # partition's earlier quarantine rows must still go.
+    good = on_time(spread(H09 + timedelta(minutes=5), 3, 60))
+    bad = [Message(b"not json", H09 + timedelta(minutes=20), STORE_B)]
+    files = write_messages(wh.capture, good + bad)
+    _, events = wh.build(H09)
+    assert (events.events, events.quarantined) == (3, 1)
+
+    bad_file = capture_path(wh.capture, H09 + timedelta(minutes=20), STORE_B)
+    assert bad_file in files
+    bad_file.unlink()
+    raw, events = wh.build(H09)
+    assert (raw.records, events.events, events.quarantined) == (3, 3, 0)
+    with wh.connect() as conn:
+        assert count(conn, "quarantined_events", H09) == 0
+
+
 @pytest.mark.parametrize(
     "second_copy_store", [STORE_A, STORE_B], ids=["same_stream", "other_stream"]
 )
