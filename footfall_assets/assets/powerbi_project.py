@@ -8,7 +8,7 @@ pipeline just built without editing a parameter.
 
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from footfall_assets.assets.exports import DELTA_LAKE_KEY
 from footfall_assets.assets.metadata import OWNER
@@ -33,14 +33,10 @@ POWERBI_PROJECT_KEY = AssetKey(["exports", "powerbi_project"])
         "Power BI Desktop to explore the marts. Regenerated from the warehouse on every run."
     ),
 )
-def powerbi_project(
-    context: AssetExecutionContext, warehouse: DuckDBWarehouse
-) -> MaterializeResult:
+def powerbi_project(warehouse: DuckDBWarehouse) -> MaterializeResult:
     root = Path(warehouse.path).resolve().parent
     out = root / "powerbi"
     spec = spec_from_warehouse(Path(warehouse.path))
-    for warning in spec.warnings:
-        context.log.warning(warning)
     written = write_project(spec, out, lake_location=str(local_lake(root)))
     pbip = out / f"{PROJECT}.pbip"
     return MaterializeResult(

@@ -92,8 +92,6 @@ def main_with(
             progress(f"error: {warehouse} does not exist (run `footfall materialize` first)")
             return 2
         spec = spec_from_warehouse(warehouse)
-    for warning in spec.warnings:
-        progress(f"warning: {warning}")
     if check:
         diff = differences(spec, out)
         for rel in diff:

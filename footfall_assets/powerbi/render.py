@@ -145,10 +145,6 @@ def relationships_tmdl(spec: ModelSpec) -> str:
         lines.append(f"relationship {r.name}")
         lines.append(f"\tfromColumn: {quote(r.from_table)}.{quote(r.from_column)}")
         lines.append(f"\ttoColumn: {quote(r.to_table)}.{quote(r.to_column)}")
-        if r.many_to_many:
-            lines.append("\tfromCardinality: many")
-            lines.append("\ttoCardinality: many")
-            lines.append("\tcrossFilteringBehavior: oneDirection")
         lines.append("")
     return "\n".join(lines)
 

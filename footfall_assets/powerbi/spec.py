@@ -11,11 +11,9 @@
 Zones: `dim_zone` has one row per zone per layout version, and Power BI relationships join one
 column, so the model adds `zone_key` = `store_id|zone_id|layout_version` in Power Query to
 `dim_zone` and to every fact that has those three columns, and relates on it (many to one). A
-fact with a `zone_id` but no `layout_version` cannot name its zone version; it gets
-`zone_ref` = `store_id|zone_id` and a many-to-many relationship to `dim_zone` (filtering from
-the zone to the fact): slicing by zone works, and a zone whose name or product changed between
-layout versions shows that fact's rows under each version (the generator warns; adding
-`layout_version` to such a mart gives it the exact relationship).
+fact with a `zone_id` but no `layout_version` cannot name its zone version and is refused
+(`ModelSpecError`): every event carries the layout version it was measured against, so the mart
+can keep it in its grain, as every zone mart does.
 """
 
 from __future__ import annotations
@@ -33,8 +31,6 @@ DBT_MARTS = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "ma
 MARTS_SCHEMA = "marts"
 ZONE_KEY = "zone_key"
 ZONE_KEY_PARTS = ("store_id", "zone_id", "layout_version")
-ZONE_REF = "zone_ref"
-ZONE_REF_PARTS = ("store_id", "zone_id")
 _NAMESPACE = uuid.UUID("6f1c7c2e-4a8e-4e0e-9f59-5b0b8a7f0c11")
 
 
@@ -110,10 +106,6 @@ GLOSSARY = {
         "Zone version key `store_id|zone_id|layout_version`, added in Power Query to relate "
         "facts to dim_zone (one row per zone per layout version)."
     ),
-    ZONE_REF: (
-        "Zone key `store_id|zone_id` (all layout versions), added in Power Query for the "
-        "many-to-many relationship of facts without layout_version to dim_zone."
-    ),
 }
 
 
@@ -163,7 +155,6 @@ class Relationship:
     from_column: str
     to_table: str
     to_column: str
-    many_to_many: bool = False
 
     @property
     def name(self) -> str:
@@ -174,7 +165,6 @@ class Relationship:
 class ModelSpec:
     tables: list[Table]
     relationships: list[Relationship]
-    warnings: list[str]
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -279,7 +269,6 @@ def build_spec(
     names = [c.name for c in contract] + sorted(set(built) - {c.name for c in contract})
     by_name = {c.name: c for c in contract}
     tables: list[Table] = []
-    warnings: list[str] = []
     undocumented: list[str] = []
     for name in names:
         spec = by_name.get(name)
@@ -324,18 +313,12 @@ def build_spec(
                     hidden=name != "dim_zone",
                 )
             )
-        if all(p in have for p in ZONE_REF_PARTS) and (
-            name == "dim_zone" or (not is_dim and "layout_version" not in have)
-        ):
-            table.columns.append(
-                Column(ZONE_REF, "string", GLOSSARY[ZONE_REF], derived_from=ZONE_REF_PARTS)
+        elif "zone_id" in have and not is_dim:
+            missing = ", ".join(p for p in ZONE_KEY_PARTS if p not in have)
+            raise ModelSpecError(
+                f"{name} has zone_id but no {missing}, so it cannot name its dim_zone row (one "
+                "per store, zone and layout version): add the events' layout_version to its grain"
             )
-            table.column(ZONE_REF).hidden = True  # type: ignore[union-attr]
-            if name != "dim_zone":
-                warnings.append(
-                    f"{name} has zone_id but no layout_version: related to dim_zone many-to-many "
-                    "on store_id|zone_id (add layout_version to the mart for an exact relationship)"
-                )
         if name == "dim_date":
             table.is_date_table = True
             date = table.column("date")
@@ -351,29 +334,27 @@ def build_spec(
             "columns without a description (add them to dbt_project/models/marts/*.yml): "
             + ", ".join(undocumented)
         )
-    return ModelSpec(tables, _relationships(tables), warnings)
+    return ModelSpec(tables, _relationships(tables))
 
 
 def _relationships(tables: list[Table]) -> list[Relationship]:
-    """Facts to dimensions: store_id -> dim_store, zone_key (or zone_ref, many-to-many) ->
-    dim_zone, local_date -> dim_date.
+    """Facts to dimensions: store_id -> dim_store, zone_key -> dim_zone, local_date -> dim_date.
 
     Dimensions are not chained to each other (dim_zone -> dim_store would give Power BI two
     filter paths from a fact to dim_store, and it would deactivate one).
     """
     by_name = {t.name: t for t in tables}
     rules = [
-        ("store_id", "dim_store", "store_id", False),
-        (ZONE_KEY, "dim_zone", ZONE_KEY, False),
-        (ZONE_REF, "dim_zone", ZONE_REF, True),
-        ("local_date", "dim_date", "date", False),
+        ("store_id", "dim_store", "store_id"),
+        (ZONE_KEY, "dim_zone", ZONE_KEY),
+        ("local_date", "dim_date", "date"),
     ]
     out = []
     for table in tables:
         if table.name.startswith("dim_"):
             continue
-        for column, dim, dim_column, many in rules:
+        for column, dim, dim_column in rules:
             target = by_name.get(dim)
             if table.column(column) and target is not None and target.column(dim_column):
-                out.append(Relationship(table.name, column, dim, dim_column, many))
+                out.append(Relationship(table.name, column, dim, dim_column))
     return out

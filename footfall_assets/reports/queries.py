@@ -177,7 +177,9 @@ def read_report_data(conn: duckdb.DuckDBPyConnection) -> ReportData:
         ["store_id", "store", "weekday", "local_hour", "avg_entries", "days"],
     )
     # People in the store by local 15-minute slot, averaged over the days: the cameras' whole-view
-    # samples summed over cameras where a store sends them, else the sum over its zones.
+    # samples summed over cameras where a store sends them, else the sum over its zones. A zone
+    # (or view) whose camera switched layouts within a bucket has a row per layout version: they
+    # are merged first (mean weighted by samples, the larger peak), so it counts once.
     # The minute of the local time (stores at :30 or :45 offsets from UTC exist).
     local_minute = (
         "minute(timezone(coalesce(any_value(s.timezone), 'UTC'),"
@@ -189,12 +191,19 @@ def read_report_data(conn: duckdb.DuckDBPyConnection) -> ReportData:
         conn,
         t,
         ("fact_occupancy_15min",),
-        f"""WITH per_bucket AS (
+        f"""WITH per_zone AS (
+                SELECT store_id, zone_id, is_whole_view, bucket_start_utc, local_date,
+                       local_hour, sum(avg_occupancy * samples) / sum(samples) AS avg_occupancy,
+                       max(max_occupancy) AS max_occupancy
+                FROM marts.fact_occupancy_15min
+                GROUP BY store_id, zone_id, is_whole_view, bucket_start_utc, local_date,
+                         local_hour),
+            per_bucket AS (
                 SELECT f.store_id, any_value({name}) AS store, f.local_date, f.local_hour,
                        {local_minute} AS minute,
                        sum(f.avg_occupancy) AS occupancy, sum(f.max_occupancy) AS peak
                 FROM (SELECT *, bool_or(is_whole_view) OVER (PARTITION BY store_id) AS has_view
-                      FROM marts.fact_occupancy_15min) f {store_join}
+                      FROM per_zone) f {store_join}
                 WHERE f.is_whole_view = f.has_view
                 GROUP BY f.store_id, f.local_date, f.local_hour, f.bucket_start_utc)
             SELECT store_id, any_value(store) AS store, local_hour, minute,

@@ -131,6 +131,8 @@ def test_relationships_join_facts_to_existing_dimension_columns(
             ends.append((table, column))
         (fact, fcol), (dim, dcol) = ends
         assert not fact.startswith("dim_") and dim.startswith("dim_"), rel.name
+        # many to one (TMDL's default cardinalities): each fact row has one dimension row
+        assert not {"fromCardinality", "toCardinality"} & set(rel.properties), rel.name
         pairs.append((fact, fcol, dim, dcol))
     facts = [n for n in tables if n.startswith("fact_")]
     for fact in facts:
@@ -139,7 +141,8 @@ def test_relationships_join_facts_to_existing_dimension_columns(
         if "local_date" in _columns(tables[fact]):
             assert (fact, "local_date", "dim_date", "date") in pairs
         if "zone_id" in _columns(tables[fact]):
-            assert any(p[0] == fact and p[2] == "dim_zone" for p in pairs), fact
+            # the zone version: store_id|zone_id|layout_version, as dim_zone's key
+            assert (fact, "zone_key", "dim_zone", "zone_key") in pairs, fact
     # At most one relationship per fact and dimension (Power BI keeps one active path).
     assert len({(p[0], p[2]) for p in pairs}) == len(pairs)
 

@@ -43,16 +43,16 @@ CONTRACT = {
     "dim_date": {"date", "year", "month", "week", "weekday", "is_weekend"},
     "fact_footfall_hourly": {"store_id", "line_id", "hour_start_utc", "local_date", "local_hour"}
     | {"entries", "exits"},
-    "fact_occupancy_15min": {"store_id", "zone_id", "bucket_start_utc"}
+    "fact_occupancy_15min": {"store_id", "zone_id", "layout_version", "bucket_start_utc"}
     | {"avg_occupancy", "max_occupancy"},
-    "fact_zone_dwell_hourly": {"store_id", "zone_id", "hour_start_utc", "visits"}
-    | {"engaged_visits", "total_dwell_s", "avg_dwell_s", "p50_dwell_s", "p90_dwell_s"},
+    "fact_zone_dwell_hourly": {"store_id", "zone_id", "layout_version", "hour_start_utc"}
+    | {"visits", "engaged_visits", "total_dwell_s", "avg_dwell_s", "p50_dwell_s", "p90_dwell_s"},
     "fact_display_engagement_daily": {"store_id", "zone_id", "local_date", "layout_version"}
     | {"visits", "engaged_visits", "engagement_rate", "avg_dwell_s", "avg_valence"},
     "fact_demographics_daily": {"store_id", "local_date", "age_band", "gender", "visitors"}
     | {"suppressed"},
-    "fact_sentiment_hourly": {"store_id", "zone_id", "hour_start_utc", "observations"}
-    | {"avg_valence", "suppressed"}
+    "fact_sentiment_hourly": {"store_id", "zone_id", "layout_version", "hour_start_utc"}
+    | {"observations", "avg_valence", "suppressed"}
     | {f"share_{e}" for e in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")},
     "fact_device_health_hourly": {"device_id", "hour_start_utc", "avg_fps", "frames_dropped"}
     | {"max_outbox_depth", "heartbeats"},
@@ -104,6 +104,33 @@ def _utc_text(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:00Z")
 
 
+def _truth_version(chain: Chain, store_id: str, local_date: str) -> str:
+    """The layout version the simulator ran a store on for a local date (truth.json)."""
+    for change in chain.truth["layout_changes"]:
+        if change["store_id"] == store_id and local_date >= change["effective_local_date"]:
+            return change["to_version"]
+    return chain.truth["stores"][store_id]["layout_version"]
+
+
+def _versions_by_store(pairs: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """{store: the layout versions its rows name}, from (store_id, layout_version) pairs."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for store, version in pairs:
+        out[store].add(version)
+    return out
+
+
+def _rows_without_zone_version(chain: Chain, mart: str) -> list[tuple]:
+    """(store_id, zone_id, layout_version, is a whole view) of the mart's rows with no dim_zone
+    row for their store, zone and layout version."""
+    whole_view = "f.is_whole_view" if mart == "fact_occupancy_15min" else "false"
+    return chain.query(
+        f"SELECT DISTINCT f.store_id, f.zone_id, f.layout_version, {whole_view} "
+        f"FROM marts.{mart} AS f LEFT JOIN marts.dim_zone AS z "
+        "USING (store_id, zone_id, layout_version) WHERE z.zone_id IS NULL"
+    )
+
+
 def test_every_contract_table_is_in_marts_with_its_columns(chain: Chain) -> None:
     columns: dict[str, set[str]] = defaultdict(set)
     for table, column in chain.query(
@@ -119,13 +146,32 @@ def test_every_contract_table_is_in_marts_with_its_columns(chain: Chain) -> None
 
 def test_zone_dwell_matches_ground_truth(chain: Chain) -> None:
     got = {
-        (r["store_id"], r["zone_id"], _utc_text(r["hour_start_utc"])): r
+        (
+            r["store_id"],
+            r["zone_id"],
+            r["layout_version"].isoformat(),
+            _utc_text(r["hour_start_utc"]),
+        ): r
         for r in chain.rows("SELECT * FROM marts.fact_zone_dwell_hourly")
     }
     truth = chain.truth["zone_dwell_hourly"]
-    assert got.keys() == {(t["store_id"], t["zone_id"], t["hour_start_utc"]) for t in truth}
+    timezone = {s: v["timezone"] for s, v in chain.truth["stores"].items()}
+
+    def key(t: dict) -> tuple:
+        local_date = _local(t["hour_start_utc"], timezone[t["store_id"]]).date().isoformat()
+        version = _truth_version(chain, t["store_id"], local_date)
+        return (t["store_id"], t["zone_id"], version, t["hour_start_utc"])
+
+    # each row is under the layout version the store ran that day: London's two, Berlin's one
+    assert got.keys() == {key(t) for t in truth}
+    assert _versions_by_store([(k[0], k[2]) for k in got]) == {
+        s: set(v["layout_versions"]) for s, v in chain.truth["stores"].items()
+    }
+    assert len(chain.truth["stores"]["store-001"]["layout_versions"]) == 2
+    # ... and names exactly one zone version (the many-to-one relationship Power BI uses)
+    assert _rows_without_zone_version(chain, "fact_zone_dwell_hourly") == []
     for t in truth:
-        row = got[(t["store_id"], t["zone_id"], t["hour_start_utc"])]
+        row = got[key(t)]
         assert (row["visits"], row["engaged_visits"]) == (t["visits"], t["engaged_visits"])
         assert row["total_dwell_s"] == pytest.approx(t["total_dwell_s"], abs=1e-6)
         assert row["avg_dwell_s"] == pytest.approx(t["total_dwell_s"] / t["visits"])
@@ -133,18 +179,18 @@ def test_zone_dwell_matches_ground_truth(chain: Chain) -> None:
 
 def test_dwell_percentiles_match_the_visits(chain: Chain) -> None:
     dwell: dict[tuple, list[float]] = defaultdict(list)
-    for store, zone, hour, seconds in chain.query(
-        "SELECT store_id, zone_id, date_trunc('hour', event_time), dwell_s FROM ingest.events "
-        "WHERE event_type = 'zone_visit'"
+    for store, zone, version, hour, seconds in chain.query(
+        "SELECT store_id, zone_id, CAST(layout_version AS DATE), date_trunc('hour', event_time), "
+        "dwell_s FROM ingest.events WHERE event_type = 'zone_visit'"
     ):
-        dwell[(store, zone, hour)].append(seconds)
+        dwell[(store, zone, version, hour)].append(seconds)
     rows = chain.query(
-        "SELECT store_id, zone_id, hour_start_utc, p50_dwell_s, p90_dwell_s "
+        "SELECT store_id, zone_id, layout_version, hour_start_utc, p50_dwell_s, p90_dwell_s "
         "FROM marts.fact_zone_dwell_hourly"
     )
-    assert len(rows) == len(dwell)
-    for store, zone, hour, p50, p90 in rows:
-        values = dwell[(store, zone, hour)]
+    assert {r[:4] for r in rows} == dwell.keys() and len(rows) == len(dwell)
+    for store, zone, version, hour, p50, p90 in rows:
+        values = dwell[(store, zone, version, hour)]
         assert p50 == pytest.approx(np.percentile(values, 50))
         assert p90 == pytest.approx(np.percentile(values, 90))
 
@@ -157,15 +203,11 @@ def _display_truth(chain: Chain) -> dict[tuple, list[float]]:
         for z in lay.zones
         if z.type == "display"
     }
-    changes = {c["store_id"]: c for c in chain.truth["layout_changes"]}
     out: dict[tuple, list[float]] = defaultdict(lambda: [0, 0, 0.0])
     for t in chain.truth["zone_dwell_hourly"]:
         store = chain.truth["stores"][t["store_id"]]
         local_date = _local(t["hour_start_utc"], store["timezone"]).date().isoformat()
-        change = changes.get(t["store_id"])
-        version = store["layout_version"]
-        if change and local_date >= change["effective_local_date"]:
-            version = change["to_version"]
+        version = _truth_version(chain, t["store_id"], local_date)
         if (t["store_id"], version, t["zone_id"]) not in displays:
             continue
         cell = out[(t["store_id"], t["zone_id"], local_date, version)]
@@ -303,20 +345,31 @@ def test_sentiment_hourly_matches_the_face_observations(chain: Chain) -> None:
 
 def test_occupancy_and_device_health_match_the_events(chain: Chain) -> None:
     samples: dict[tuple, list[int]] = defaultdict(list)
-    for store, zone, ts, count in chain.query(
-        "SELECT store_id, zone_id, event_time, count FROM ingest.events "
-        "WHERE event_type = 'occupancy'"
+    for store, zone, version, ts, count in chain.query(
+        "SELECT store_id, zone_id, CAST(layout_version AS DATE), event_time, count "
+        "FROM ingest.events WHERE event_type = 'occupancy'"
     ):
         bucket = ts.replace(minute=ts.minute // 15 * 15, second=0, microsecond=0)
-        samples[(store, zone, bucket)].append(count)
+        samples[(store, zone, version, bucket)].append(count)
     occupancy = chain.query(
-        "SELECT store_id, zone_id, bucket_start_utc, avg_occupancy, max_occupancy "
-        "FROM marts.fact_occupancy_15min"
+        "SELECT store_id, zone_id, layout_version, bucket_start_utc, avg_occupancy, "
+        "max_occupancy FROM marts.fact_occupancy_15min"
     )
-    assert len(occupancy) == len(samples)
-    for store, zone, bucket, avg, peak in occupancy:
-        counts = samples[(store, zone, bucket)]
+    assert {r[:4] for r in occupancy} == samples.keys() and len(occupancy) == len(samples)
+    tz = {s: ZoneInfo(v["timezone"]) for s, v in chain.truth["stores"].items()}
+    for store, zone, version, bucket, avg, peak in occupancy:
+        counts = samples[(store, zone, version, bucket)]
         assert (avg, peak) == (pytest.approx(np.mean(counts)), max(counts))
+        # the layout version the store ran on the bucket's local date (truth)
+        local_date = bucket.replace(tzinfo=UTC).astimezone(tz[store]).date().isoformat()
+        assert version.isoformat() == _truth_version(chain, store, local_date), (store, bucket)
+    assert _versions_by_store([(r[0], r[2].isoformat()) for r in occupancy]) == {
+        s: set(v["layout_versions"]) for s, v in chain.truth["stores"].items()
+    }
+    # a zone's row names exactly one dim_zone row (a whole view, zone `view:<camera>`, none)
+    assert all(
+        whole_view for *_, whole_view in _rows_without_zone_version(chain, "fact_occupancy_15min")
+    )
 
     beats: dict[tuple, list[tuple]] = defaultdict(list)
     for device, ts, fps, dropped, depth in chain.query(
@@ -460,25 +513,37 @@ def test_k_is_a_dbt_var(chain: Chain, tmp_path: Path) -> None:
     assert rows == truth
 
 
-def test_a_visit_to_an_unknown_zone_is_a_warning_check_with_its_count(chain: Chain) -> None:
-    """Runs last: adds one zone visit for a zone no layout has, rebuilds its hour, then undoes it.
+def test_an_unknown_zone_is_a_warning_check_with_its_row(chain: Chain) -> None:
+    """Runs last: adds a zone visit and an occupancy sample for a zone no layout has, and a
+    camera's whole-view occupancy sample, rebuilds their hour, then undoes it.
 
-    The numbers stay right (the visit is counted, not engaged), and the missing dimension row
-    shows in Dagster as a failed WARN check carrying the failing row count and the failing row
-    (store, zone); the run succeeds.
+    The numbers stay right (the visit is counted, not engaged; the samples are in occupancy),
+    and the missing dimension row shows in Dagster as a failed WARN check on each fact carrying
+    the failing row count and the failing row (store, zone, layout version); the whole view,
+    which has no zone row by design, is not among them. The run succeeds.
     """
     hour = "2026-10-25-13:00"
-    insert = """
-        INSERT INTO ingest.events BY NAME
-        SELECT TIMESTAMP '2026-10-25 13:00:00' AS partition_start, 1 AS schema_version,
-               'a6f1b0c2-0000-4000-8000-000000000001' AS event_id, 'zone_visit' AS event_type,
+    common = """TIMESTAMP '2026-10-25 13:00:00' AS partition_start, 1 AS schema_version,
                TIMESTAMP '2026-10-25 13:30:00' AS event_time, 'store-001' AS store_id,
                'cam-floor-1' AS camera_id, 'edge-store-001-cam-floor-1' AS device_id,
-               '2026-10-25' AS layout_version, 'ghost-zone' AS zone_id,
+               '2026-10-25' AS layout_version, 'injected-by-test' AS capture_file"""
+    insert = f"""
+        INSERT INTO ingest.events BY NAME
+        SELECT {common}, 'a6f1b0c2-0000-4000-8000-000000000001' AS event_id,
+               'zone_visit' AS event_type, 'ghost-zone' AS zone_id,
                'ffffffffffffffffffffffffffffffff' AS visitor_id,
                TIMESTAMP '2026-10-25 13:29:00' AS enter_time,
                TIMESTAMP '2026-10-25 13:30:00' AS exit_time, 60.0 AS dwell_s,
-               'injected-by-test' AS capture_file, 0 AS sequence_number"""
+               0 AS sequence_number
+        UNION ALL BY NAME
+        SELECT {common}, 'a6f1b0c2-0000-4000-8000-000000000002' AS event_id,
+               'occupancy' AS event_type, 'ghost-zone' AS zone_id, 3 AS count,
+               60.0 AS period_s, 1 AS sequence_number
+        UNION ALL BY NAME
+        SELECT {common}, 'a6f1b0c2-0000-4000-8000-000000000003' AS event_id,
+               'occupancy' AS event_type, NULL AS zone_id, 4 AS count,
+               60.0 AS period_s, 2 AS sequence_number"""
+    ghost_row = {"store_id": "store-001", "zone_id": "ghost-zone", "layout_version": "2026-10-25"}
     with duckdb.connect(str(chain.warehouse)) as conn:
         conn.execute(insert)
     try:
@@ -488,26 +553,35 @@ def test_a_visit_to_an_unknown_zone_is_a_warning_check_with_its_count(chain: Cha
             "WHERE zone_id = 'ghost-zone'"
         )
         assert ghost == [(1, 0)]
-        failed = {
-            e.check_name: e
-            for e in result.get_asset_check_evaluations()
-            if e.asset_key.to_user_string() == "marts/fact_zone_dwell_hourly" and not e.passed
-        }
-        (name,) = failed
-        assert name.startswith("has_dimension_row")
-        assert failed[name].severity == AssetCheckSeverity.WARN
-        assert failed[name].metadata["dagster_dbt/failed_row_count"].value == 1
-        # ... and the failing row itself, read from the test's stored failures
-        metadata = failed[name].metadata
-        assert metadata["failing_rows_json"].value == [
-            {"store_id": "store-001", "zone_id": "ghost-zone"}
-        ]
-        assert "| store-001 | ghost-zone |" in metadata["failing_rows"].value
-        assert metadata["failures_relation"].value.startswith("dbt_test_failures.")
+        occupancy = chain.query(
+            "SELECT zone_id, is_whole_view, max_occupancy FROM marts.fact_occupancy_15min "
+            "WHERE bucket_start_utc = TIMESTAMP '2026-10-25 13:30:00' "
+            "AND zone_id IN ('ghost-zone', 'view:cam-floor-1') ORDER BY zone_id"
+        )
+        assert occupancy == [("ghost-zone", False, 3), ("view:cam-floor-1", True, 4)]
+        for mart in ("fact_zone_dwell_hourly", "fact_occupancy_15min"):
+            failed = {
+                e.check_name: e
+                for e in result.get_asset_check_evaluations()
+                if e.asset_key.to_user_string() == f"marts/{mart}" and not e.passed
+            }
+            (name,) = failed
+            assert name.startswith("has_dimension_row"), mart
+            assert failed[name].severity == AssetCheckSeverity.WARN
+            assert failed[name].metadata["dagster_dbt/failed_row_count"].value == 1
+            # ... and the failing row itself, read from the test's stored failures
+            metadata = failed[name].metadata
+            assert metadata["failing_rows_json"].value == [ghost_row], mart
+            assert "| store-001 | ghost-zone | 2026-10-25 |" in metadata["failing_rows"].value
+            assert metadata["failures_relation"].value.startswith("dbt_test_failures.")
     finally:
         with duckdb.connect(str(chain.warehouse)) as conn:
             conn.execute("DELETE FROM ingest.events WHERE capture_file = 'injected-by-test'")
         chain.platform.run_dbt_range(hour, hour)
     assert chain.query(
         "SELECT count(*) FROM marts.fact_zone_dwell_hourly WHERE zone_id = 'ghost-zone'"
+    ) == [(0,)]
+    assert chain.query(
+        "SELECT count(*) FROM marts.fact_occupancy_15min "
+        "WHERE zone_id IN ('ghost-zone', 'view:cam-floor-1')"
     ) == [(0,)]
