@@ -7,10 +7,13 @@ takes them from the front, so each chunk is read once, by whoever reaches it fir
 or missing helper only shrinks its share.
 
 The helper is a plain `python -m footfall.capture.batch_read` child fed over its stdin/stdout
-(length-prefixed frames: the chunk's paths in, the rows back as one Arrow IPC stream), started
-on first use and kept for the life of the process, so a day-sized run pays its start (~0.6 s of
-imports, overlapped with reading) once. Not `multiprocessing`: its spawned children re-import
-the parent's main script, which a caller's unguarded script would not survive.
+(length-prefixed frames: the chunk's paths in; back, the name of a file in shared memory holding
+the rows as one Arrow IPC stream, which this process maps without copying and unlinks). Rows do
+not come back through the pipe: this process holds the GIL while it decodes, so a thread draining
+a pipe would stall the helper at every pipe-full. The helper is started on first use and kept for
+the life of the process, so a day-sized run pays its start (~0.6 s of imports, overlapped with
+reading) once. Not `multiprocessing`: its spawned children re-import the parent's main script,
+which a caller's unguarded script would not survive.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +66,7 @@ def _split(table: pa.Table, outcome: _Outcome) -> list[CaptureRecords]:
     return out
 
 
-def _send(stream: BinaryIO, payload: bytes | memoryview) -> None:
+def _send(stream: BinaryIO, payload: bytes) -> None:
     stream.write(_FRAME.pack(len(payload)))
     stream.write(payload)
 
@@ -77,20 +81,45 @@ def _receive(stream: BinaryIO) -> bytearray:
     return payload
 
 
+def _spool_dir() -> str:
+    """Shared memory when it has room (a container's /dev/shm may be tiny), else temp files
+    (unlinked within moments of being written, so they seldom reach the disk)."""
+    try:
+        shm = os.statvfs("/dev/shm")
+        if shm.f_bavail * shm.f_frsize >= 2**30:
+            return "/dev/shm"
+    except OSError:
+        pass
+    return tempfile.gettempdir()
+
+
 def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    """The helper's loop: a frame of paths in, the outcome and the rows' IPC stream out."""
+    """The helper's loop: a frame of paths in; out, the outcome and the spool file of the rows
+    (the receiver unlinks it)."""
+    spool = _spool_dir()
     while True:
         try:
             paths = pickle.loads(_receive(requests))
         except EOFError:
             return
         table, outcome = _read_chunk([Path(p) for p in paths])
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        _send(replies, pickle.dumps(outcome))
-        _send(replies, memoryview(sink.getvalue()))
+        fd, name = tempfile.mkstemp(prefix="footfall-capture-", suffix=".arrows", dir=spool)
+        try:
+            with os.fdopen(fd, "wb") as out, pa.ipc.new_stream(out, table.schema) as writer:
+                writer.write_table(table)
+        except BaseException:
+            os.unlink(name)
+            raise
+        _send(replies, pickle.dumps((outcome, name)))
         replies.flush()
+
+
+def _load_spooled(name: str) -> pa.Table:
+    """The rows the helper spooled to `name`, mapped (not copied); the file is unlinked."""
+    try:
+        return pa.ipc.open_stream(pa.memory_map(name)).read_all()
+    finally:
+        os.unlink(name)
 
 
 class _Helper:
@@ -110,9 +139,8 @@ class _Helper:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         _send(self._proc.stdin, pickle.dumps([str(p) for p in chunk]))
         self._proc.stdin.flush()
-        outcome = pickle.loads(_receive(self._proc.stdout))
-        table = pa.ipc.open_stream(pa.py_buffer(_receive(self._proc.stdout))).read_all()
-        return table, outcome
+        outcome, name = pickle.loads(_receive(self._proc.stdout))
+        return _load_spooled(name), outcome
 
     def stop(self) -> None:
         if self._proc is not None:
