@@ -203,7 +203,7 @@ class _Shared:
         while (i := self.take(from_back=True)) is not None:
             try:
                 self.done[i] = _HELPER.read_chunk(self.chunks[i])
-            except (OSError, EOFError, pickle.UnpicklingError, pa.ArrowInvalid):
+            except Exception:  # any failure of the helper or its reply: this process reads on
                 _HELPER.stop()
                 return
 
