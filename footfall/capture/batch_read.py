@@ -54,8 +54,8 @@ def _read(path: Path) -> CaptureRecords:
 
 def _read_chunk(chunk: Sequence[Path]) -> tuple[pa.Table, _Outcome]:
     records = [_read(path) for path in chunk]
-    table = pa.concat_tables([r.table for r in records]) if records else None
-    return table or RECORD_SCHEMA.empty_table(), [(len(r), r.error) for r in records]
+    table = pa.concat_tables([r.table for r in records]) if records else RECORD_SCHEMA.empty_table()
+    return table, [(len(r), r.error) for r in records]
 
 
 def _split(table: pa.Table, outcome: _Outcome) -> list[CaptureRecords]:
@@ -237,4 +237,8 @@ def read_capture_files(
 
 
 if __name__ == "__main__":
-    _serve(sys.stdin.buffer, sys.stdout.buffer)
+    # Replies go to the original stdout; anything a library prints goes to stderr instead of
+    # into the frames.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.stdin.buffer, replies)
