@@ -1,6 +1,6 @@
 """Benchmark: capture files -> `events` for one hour of one million events.
 
-Prints events per second and peak memory for the ingestion of one hourly partition, next to two
+Prints events per second and peak memory for the ingestion of one hourly partition, next to
 baselines measured in the same run on the same files:
 
 - `read`: just decoding the Avro files with the platform's reader (the I/O floor): jetliner,
