@@ -125,7 +125,8 @@ class BlobTarget:
         assert parsed is not None  # the writer only writes Capture paths
         keep_from = self._window_of_last_record(read_capture_file(newest).table)
         partition_folder = self.root / parsed.namespace / parsed.eventhub / str(parsed.partition)
-        for path in partition_folder.rglob("*.avro"):
+        # Listed in full first: removing a folder the walk has yet to enter fails the walk.
+        for path in list(partition_folder.rglob("*.avro")):
             other = self._capture_path(path)
             if other is not None and other.window_start < keep_from:
                 path.unlink()

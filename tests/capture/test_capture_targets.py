@@ -54,3 +54,25 @@ def test_files_of_one_window_never_reuse_a_published_name(
         for name in blobs
     ]
     assert numbers == [0, 1, 2, 3, 4]
+
+
+def test_a_stream_crossing_into_a_new_minute_prunes_the_old_minute_folder(
+    blob_location: BlobLocation, tmp_path: Path
+) -> None:
+    # Pruning empties the previous minute's folder; walking the spool while removing it used
+    # to fail with FileNotFoundError naming that folder (`footfall capture` stopped with it).
+    target = BlobTarget(blob_location, tmp_path / "spool", window_s=1)
+    target.prepare("ns", "hub", 1)
+    writer = CaptureWriter(
+        target.root, namespace="ns", eventhub="hub", partition_count=1, window_s=1
+    )
+    for n, at in enumerate([datetime(2026, 10, 5, 9, 3, 59, tzinfo=UTC), T.replace(minute=4)]):
+        writer.append(b"x", partition=0, enqueued_time=at, sequence_number=n, offset="0")
+        target.commit(writer.flush(0))
+    spool = sorted(p.relative_to(target.root).as_posix() for p in target.root.rglob("*.avro"))
+    assert spool == ["ns/hub/0/2026/10/05/09/04/07.avro"]
+    assert not (target.root / "ns/hub/0/2026/10/05/09/03").exists()
+    assert sorted(b.name for b in blob_location.client().list_blobs()) == [
+        "ns/hub/0/2026/10/05/09/03/59.avro",
+        "ns/hub/0/2026/10/05/09/04/07.avro",
+    ]
