@@ -49,7 +49,7 @@ def _read(path: Path) -> CaptureRecords:
     try:
         return read_capture_file(path)
     except OSError as exc:
-        return CaptureRecords(RECORD_SCHEMA.empty_table(), f"unreadable: {exc}")
+        return CaptureRecords.unreadable(exc)
 
 
 def _read_chunk(chunk: Sequence[Path]) -> tuple[pa.Table, _Outcome]:
@@ -156,12 +156,6 @@ class _Helper:
 _HELPER = _Helper()
 _HELPER_LOCK = threading.Lock()  # one batch at a time uses the helper
 atexit.register(_HELPER.stop)
-
-
-def stop_helper() -> None:
-    """Stop the helper process now (it is stopped at exit anyway); e.g. to count its memory."""
-    with _HELPER_LOCK:
-        _HELPER.stop()
 
 
 def _chunks(paths: Sequence[Path], sizes: Sequence[int]) -> list[list[Path]]:

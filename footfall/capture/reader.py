@@ -45,6 +45,11 @@ class CaptureRecords:
     def __len__(self) -> int:
         return self.table.num_rows
 
+    @classmethod
+    def unreadable(cls, error: OSError) -> CaptureRecords:
+        """A file that could not be opened or fetched: no rows, reported like a damaged one."""
+        return cls(RECORD_SCHEMA.empty_table(), f"unreadable: {error}")
+
 
 def _salvage(source: BinaryIO, first_error: str | None) -> CaptureRecords:
     """Decode record by record with fastavro, keeping everything before any damage."""

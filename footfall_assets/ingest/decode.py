@@ -39,7 +39,7 @@ def _read_remote(storage: CaptureStorage, file: CaptureFile) -> CaptureRecords:
     try:
         return read_capture(storage.read_bytes(file.path))
     except OSError as exc:
-        return CaptureRecords(RECORD_SCHEMA.empty_table(), f"unreadable: {exc}")
+        return CaptureRecords.unreadable(exc)
 
 
 def decode_files(storage: CaptureStorage, files: list[CaptureFile]) -> Decoded:
