@@ -20,6 +20,7 @@ only searched for the rare record whose keys do not add up.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,6 +32,7 @@ from footfall.contract.schema import (
 )
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%gZ"
+_JSON_WHITESPACE = r"e' \t\n\r'"  # RFC 8259's insignificant whitespace, as a SQL literal
 
 
 def _lit(value: object) -> str:
@@ -181,6 +183,16 @@ def event_columns() -> tuple[Column, ...]:
     return tuple(columns.values())
 
 
+def _one_of(value: str, allowed: Iterable[object]) -> str:
+    """SQL that is TRUE when `value` is one of the constants `allowed`.
+
+    Written as equalities: DuckDB plans an IN list or `list_contains` of more than four
+    constants as a hash join against the constants; the three enum joins took ~0.5 s of the
+    events step's million rows (best of five: 5.5 s with them, 5.0 s with equalities).
+    """
+    return "(" + " OR ".join(f"{value} = {_lit(v)}" for v in allowed) + ")"
+
+
 def _violation(field: str, rule: str) -> str:
     return f"{{'reason': 'schema_violation', 'field': {_lit(field)}, 'rule': {_lit(rule)}}}"
 
@@ -283,7 +295,7 @@ def _checks(spec: FieldSpec) -> list[tuple[str, str]]:
             )
         )
     if spec.enum is not None:
-        rules.append((f"{present} AND NOT list_contains({_list(spec.enum)}, {s})", "enum"))
+        rules.append((f"{present} AND NOT {_one_of(s, spec.enum)}", "enum"))
     if spec.max_length is not None:
         rules.append(
             (f"{present} AND length({s}) > {spec.max_length}", f"maxLength: {spec.max_length}")
@@ -458,8 +470,13 @@ def _parse_sql() -> str:
     with the same options, so `_r` is non-NULL exactly for valid JSON objects.
     """
     raw_shape = {spec.path[0]: "JSON" for spec in _all_specs()}
-    # The JSON functions return NULL for a NULL input, so only the input is guarded.
-    obj = "CASE WHEN left(ltrim(_text), 1) = '{' THEN _text END"
+    # The JSON functions return NULL for a NULL input, so only the input is guarded. JSON
+    # allows space, tab, LF and CR before the object; bodies nearly always start with `{`, so
+    # only the others pay for trimming.
+    obj = (
+        "CASE WHEN prefix(_text, '{') THEN _text "
+        f"WHEN prefix(ltrim(_text, {_JSON_WHITESPACE}), '{{') THEN _text END"
+    )
     return f"try(json_transform({obj}, {_lit(json.dumps(raw_shape))})) AS _r"
 
 

@@ -355,6 +355,15 @@ def test_same_event_twice_is_a_duplicate_not_a_violation(sql: SqlValidator) -> N
     assert sql.last is not None and (sql.last.events, sql.last.duplicates) == (1, 1)
 
 
+@pytest.mark.parametrize("space", [b" ", b"\n", b"\r\n", b"\t"], ids=["space", "lf", "crlf", "tab"])
+def test_whitespace_around_the_object_is_still_an_object(sql: SqlValidator, space: bytes) -> None:
+    """JSON allows space, tab, CR and LF around a document (RFC 8259 section 2): a body
+    pretty-printed or ending in a newline is the same object, not a `<root>` type violation."""
+    body = dumps(GOOD[0])
+    assert sql.classify([space + body, body + space, space + body + space]) == [None] * 3
+    assert sql.last is not None and sql.last.duplicates == 2  # one event, sent three times
+
+
 # -- inputs the two validators are known to judge differently ---------------------------------
 
 
