@@ -69,7 +69,7 @@ def measure_pipeline(
 ) -> dict:
     from edge_runtime.detection.config import SsdConfig, build_detector
     from edge_runtime.faces.tracks import FaceAnalytics
-    from edge_runtime.pipeline import EdgeRun
+    from edge_runtime.pipeline import EdgeRun, FootageClock
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink
     from edge_runtime.sources import open_source
@@ -78,9 +78,9 @@ def measure_pipeline(
     layout = load_layout(layout_file)
     detector = build_detector(SsdConfig(kind="ssd", threads=threads))
     with tempfile.TemporaryDirectory() as tmp:
-        run: EdgeRun | None = None
-        sink = LocalCaptureSink(Path(tmp) / "capture", clock=lambda: run.now or START)
-        run = EdgeRun(
+        clock = FootageClock(START)
+        sink = LocalCaptureSink(Path(tmp) / "capture", clock=clock)
+        run = clock.run = EdgeRun(
             layout,
             layout.cameras[0].id,
             detector,

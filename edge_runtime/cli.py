@@ -81,7 +81,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
     from edge_runtime.detection.config import SsdConfig, build_detector, load_detector_config
     from edge_runtime.faces.detector import FaceDetector
     from edge_runtime.faces.tracks import FaceAnalytics
-    from edge_runtime.pipeline import EdgeRun, camera_in
+    from edge_runtime.pipeline import EdgeRun, FootageClock, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks.choice import open_sink, outbox_stats
     from edge_runtime.sinks.eventhub_settings import load_eventhub_settings
@@ -100,13 +100,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         faces = FaceAnalytics.with_vendored_models(threads=args.threads)
     source = open_source(args.source, start_time=args.start_time, fps=args.fps)
 
-    run: EdgeRun | None = None
-
-    def footage_now() -> dt.datetime:
-        # A recording is replayed in its own time: events are enqueued when they happened.
-        return run.now if run and run.now else dt.datetime.now(dt.UTC)
-
-    clock = (lambda: dt.datetime.now(dt.UTC)) if source.live else footage_now
+    clock = FootageClock(live=source.live)
     sink = open_sink(args.sink, root, camera.id, clock, eventhub)
     annotator = None
     if args.annotate:
@@ -119,7 +113,7 @@ def cmd_edge_run(args: argparse.Namespace) -> None:
         bar.update(frames - bar.n)
         bar.set_postfix(fps=f"{fps:.1f}", people=in_view, refresh=False)
 
-    run = EdgeRun(
+    run = clock.run = EdgeRun(
         layout,
         camera.id,
         detector,

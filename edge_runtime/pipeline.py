@@ -347,6 +347,26 @@ class EdgeRun:
             dropped[1].cancel()
 
 
+class FootageClock:
+    """Enqueue times for a run's sink: a recording is replayed in its own time.
+
+    Events are enqueued when they happened, at the footage time of the frame in hand, so a
+    replayed clip lands in the Capture windows and partitions of its own hours. Before the
+    first frame (or for live video, `live=True`) it reads `start`, or the wall clock when no
+    start is given. The sink is built before the run, so the run is attached afterwards.
+    """
+
+    def __init__(self, start: dt.datetime | None = None, live: bool = False) -> None:
+        self.start = start
+        self.live = live
+        self.run: EdgeRun | None = None
+
+    def __call__(self) -> dt.datetime:
+        if not self.live and self.run is not None and self.run.now is not None:
+            return self.run.now
+        return self.start or dt.datetime.now(dt.UTC)
+
+
 def camera_in(layout: StoreLayout, camera_id: str) -> Camera:
     """The layout's camera `camera_id`, or a one-line error listing the cameras it has."""
     for camera in layout.cameras:

@@ -157,14 +157,14 @@ class _EdgeModels:
 def _run_camera(
     root: Path, layout, camera: str, clip: Path, start: dt.datetime, models: _EdgeModels
 ) -> dict:
-    from edge_runtime.pipeline import EdgeRun, camera_in
+    from edge_runtime.pipeline import EdgeRun, FootageClock, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks import LocalCaptureSink
     from edge_runtime.sources import open_source
 
-    run: EdgeRun | None = None
-    sink = LocalCaptureSink(root / "capture", clock=lambda: run.now if run and run.now else start)
-    run = EdgeRun(
+    clock = FootageClock(start)
+    sink = LocalCaptureSink(root / "capture", clock=clock)
+    run = clock.run = EdgeRun(
         layout,
         camera,
         models.detector,

@@ -9,7 +9,6 @@ sink, the device id and where the models are.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -51,7 +50,7 @@ def cmd_edge_module(args: argparse.Namespace) -> None:
     from edge_runtime.iot.client import edge_client, serve_module
     from edge_runtime.iot.desired import ModuleConfig
     from edge_runtime.iot.host import ModuleHost
-    from edge_runtime.pipeline import EdgeRun, camera_in
+    from edge_runtime.pipeline import EdgeRun, FootageClock, camera_in
     from edge_runtime.pseudonyms import DailyKeys, Pseudonymizer
     from edge_runtime.sinks.choice import open_sink, outbox_stats
     from edge_runtime.sinks.eventhub_settings import load_eventhub_settings
@@ -64,15 +63,10 @@ def cmd_edge_module(args: argparse.Namespace) -> None:
 
     def start_run(config: ModuleConfig, detector: Detector) -> tuple[EdgeRun, FrameSource]:
         source = open_source(config.source.get_secret_value())
-        run: EdgeRun | None = None
-
-        def footage_now() -> dt.datetime:
-            return run.now if run and run.now else dt.datetime.now(dt.UTC)
-
-        clock = (lambda: dt.datetime.now(dt.UTC)) if source.live else footage_now
+        clock = FootageClock(live=source.live)
         sink = open_sink(args.sink, root, config.camera_id, clock, eventhub)
         camera = camera_in(config.layout, config.camera_id)
-        run = EdgeRun(
+        run = clock.run = EdgeRun(
             config.layout,
             config.camera_id,
             detector,

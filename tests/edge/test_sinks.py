@@ -7,10 +7,12 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import fastavro
 import pytest
 
+from edge_runtime.pipeline import FootageClock
 from edge_runtime.sinks import LocalCaptureSink, StdoutSink
 from footfall.capture import (
     format_enqueued_time,
@@ -152,6 +154,21 @@ def test_each_record_is_an_event_hubs_message_enqueued_at_the_sink_clock(tmp_pat
         assert record["EnqueuedTimeUtc"] == format_enqueued_time(T0)
         assert record["SystemProperties"] == {"x-opt-partition-key": event.store_id}
         assert record["Properties"] == {"event_type": event.event_type, "schema_version": 1}
+
+
+def test_a_replayed_recording_is_enqueued_at_footage_time_and_live_video_at_wall_time() -> None:
+    """`FootageClock`: the start before the first frame, then the frame in hand's time; live
+    video always reads the wall clock (a live camera's frames carry capture times too)."""
+    replay = FootageClock(T0)
+    assert replay() == T0  # no run attached yet
+    replay.run = SimpleNamespace(now=None)  # type: ignore[assignment]
+    assert replay() == T0  # attached, before its first frame
+    replay.run = SimpleNamespace(now=T0 + timedelta(minutes=5))  # type: ignore[assignment]
+    assert replay() == T0 + timedelta(minutes=5)
+    live = FootageClock(live=True)
+    live.run = SimpleNamespace(now=T0)  # type: ignore[assignment]
+    before = datetime.now(UTC)
+    assert before <= live() <= datetime.now(UTC)
 
 
 def test_events_are_partitioned_by_store(tmp_path: Path) -> None:
