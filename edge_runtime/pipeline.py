@@ -348,12 +348,12 @@ class EdgeRun:
 
 
 class FootageClock:
-    """Enqueue times for a run's sink: a recording is replayed in its own time.
+    """Enqueue times for a run's sink: live video at the wall clock, a recording in its own time.
 
-    Events are enqueued when they happened, at the footage time of the frame in hand, so a
-    replayed clip lands in the Capture windows and partitions of its own hours. Before the
-    first frame (or for live video, `live=True`) it reads `start`, or the wall clock when no
-    start is given. The sink is built before the run, so the run is attached afterwards.
+    A replayed recording's events are enqueued when they happened, at the footage time of the
+    frame in hand, so a clip lands in the Capture windows and partitions of its own hours;
+    before its first frame the clock reads `start` (the wall clock when none is given). The
+    sink is built before the run, so the run is attached afterwards (`clock.run = ...`).
     """
 
     def __init__(self, start: dt.datetime | None = None, live: bool = False) -> None:
@@ -362,7 +362,9 @@ class FootageClock:
         self.run: EdgeRun | None = None
 
     def __call__(self) -> dt.datetime:
-        if not self.live and self.run is not None and self.run.now is not None:
+        if self.live:
+            return dt.datetime.now(dt.UTC)
+        if self.run is not None and self.run.now is not None:
             return self.run.now
         return self.start or dt.datetime.now(dt.UTC)
 

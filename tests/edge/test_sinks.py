@@ -165,7 +165,7 @@ def test_a_replayed_recording_is_enqueued_at_footage_time_and_live_video_at_wall
     assert replay() == T0  # attached, before its first frame
     replay.run = SimpleNamespace(now=T0 + timedelta(minutes=5))  # type: ignore[assignment]
     assert replay() == T0 + timedelta(minutes=5)
-    live = FootageClock(live=True)
+    live = FootageClock(start=T0, live=True)
     live.run = SimpleNamespace(now=T0)  # type: ignore[assignment]
     before = datetime.now(UTC)
     assert before <= live() <= datetime.now(UTC)
